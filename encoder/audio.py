@@ -1,0 +1,103 @@
+"""Decoding songs to mono float32 at the model's sample rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from encoder.errors import AudioError
+
+DEMO_SONG = Path(__file__).parent / "assets" / "demo.ogg"
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".opus")
+
+
+@dataclass(frozen=True)
+class Song:
+    """A decoded song: mono samples at `sample_rate`, plus what the user will want to see."""
+
+    path: Path
+    samples: np.ndarray  # (n,) float32 in [-1, 1]
+    sample_rate: int
+    title: str
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def find_songs(paths: list[Path]) -> tuple[list[Path], list[AudioError]]:
+    """Expand files and folders (searched recursively) into audio files, in a stable order.
+
+    Returns the songs found and one error per argument that yielded none, so a batch can
+    go on with the rest.
+    """
+    songs: list[Path] = []
+    problems: list[AudioError] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+            )
+            if not found:
+                problems.append(AudioError("folder contains no audio files "
+                                           f"({', '.join(AUDIO_EXTENSIONS)})", path))
+            songs.extend(found)
+        elif path.exists():
+            songs.append(path)
+        else:
+            problems.append(AudioError("no such file or folder", path))
+    return songs, problems
+
+
+def load_song(path: Path, sample_rate: int) -> Song:
+    """Decode any WAV/FLAC/OGG/MP3 file, downmix to mono and resample to `sample_rate`.
+
+    Raises:
+        AudioError: the file is missing, empty, not audio, truncated or undecodable.
+    """
+    import soundfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError("no such file" if not path.exists() else "not a file", path)
+    if path.stat().st_size == 0:
+        raise AudioError("file is empty", path)
+    try:
+        with soundfile.SoundFile(path) as handle:
+            native_rate = handle.samplerate
+            title = _title_from_tags(handle) or path.stem
+            data = handle.read(dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError) as error:
+        raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
+    if data.size == 0:
+        raise AudioError("contains no audio samples", path)
+    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    if not np.all(np.isfinite(mono)):
+        raise AudioError("contains invalid (NaN or infinite) samples", path)
+    if native_rate != sample_rate:
+        import soxr
+
+        mono = soxr.resample(mono, native_rate, sample_rate, quality="HQ")
+    return Song(path=path, samples=np.ascontiguousarray(mono, dtype=np.float32),
+                sample_rate=sample_rate, title=title)
+
+
+def _title_from_tags(handle) -> str | None:
+    try:
+        title = handle.title
+        artist = handle.artist
+    except (AttributeError, RuntimeError):
+        return None
+    if title and artist:
+        return f"{artist} – {title}"
+    return title or None
+
+
+def _short_reason(error: Exception) -> str:
+    text = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+    # libsndfile prefixes its messages with the file name; the path is already shown.
+    if ": " in text and text.startswith(("Error opening", "Internal")):
+        text = text.split(": ", 1)[1]
+    return text.rstrip(".")

@@ -1,0 +1,69 @@
+"""Features for many songs: cached ones without touching torch, the rest with one model load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from encoder.cache import FeatureCache
+from encoder.errors import AudioError, DavisError
+from encoder.features import Features
+
+
+@dataclass
+class EncodeOutcome:
+    """What happened to one song: its features, or the error that stopped it."""
+
+    path: Path
+    features: Features | None = None
+    error: DavisError | None = None
+    from_cache: bool = False
+
+
+class FeatureSource:
+    """Finds or computes features for song files.
+
+    The model (and torch) is loaded the first time a song is not in the cache, and then
+    reused for every later song.
+    """
+
+    def __init__(self, model_path: Path | None = None, device: str = "auto",
+                 cache: FeatureCache | None = None) -> None:
+        from encoder.model import DEFAULT_MODEL_PATH, read_metadata
+
+        self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL_PATH
+        read_metadata(self.model_path)  # fail early, and without torch, on a bad model file
+        self.device = device
+        self.cache = cache if cache is not None else FeatureCache()
+        self._encoder = None
+
+    @property
+    def encoder(self):
+        """The loaded `FeatureEncoder` (imports torch on first use)."""
+        if self._encoder is None:
+            from encoder.inference import FeatureEncoder
+
+            self._encoder = FeatureEncoder(self.model_path, self.device)
+        return self._encoder
+
+    def cached(self, path: Path) -> Features | None:
+        try:
+            return self.cache.get(self.cache.key(path, self.model_path))
+        except OSError:
+            return None
+
+    def get(self, path: Path, *, force: bool = False) -> EncodeOutcome:
+        path = Path(path)
+        try:
+            if not path.is_file():
+                raise AudioError("no such file" if not path.exists() else "not a file", path)
+            key = self.cache.key(path, self.model_path)
+            if not force and (features := self.cache.get(key)) is not None:
+                return EncodeOutcome(path, features, from_cache=True)
+            features = self.encoder.encode_file(path)
+            self.cache.put(key, features)
+            return EncodeOutcome(path, features)
+        except DavisError as error:
+            return EncodeOutcome(path, error=error)
+        except OSError as error:
+            return EncodeOutcome(path, error=AudioError(f"cannot read ({error.strerror})", path))

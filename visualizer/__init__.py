@@ -1,0 +1,1 @@
+"""The real-time phase: features to pictures, and the `davis` command line."""

@@ -1,0 +1,43 @@
+"""The `davis` command. Each command lives in visualizer/commands/; this file wires them up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from visualizer.commands import encode, train
+
+app = typer.Typer(
+    name="davis",
+    help="Deep audio visualizer: live visuals driven by features a neural network learned "
+         "from the sound itself.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"davis {version('davis')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Deep audio visualizer: live visuals driven by features a neural network learned from
+    the sound itself.
+
+    Start with [bold]davis encode[/] on a song (or none, for the bundled demo).
+    """
+
+
+app.command(name="encode")(encode.encode)
+app.command(name="train")(train.train)
