@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,10 +68,11 @@ def load_song(path: Path, sample_rate: int) -> Song:
     if path.stat().st_size == 0:
         raise AudioError("file is empty", path)
     try:
-        with soundfile.SoundFile(path) as handle:
+        with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
             native_rate = handle.samplerate
             title = _title_from_tags(handle) or path.stem
             data = handle.read(dtype="float32", always_2d=True)
+            _check_not_truncated(handle, path)
     except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError) as error:
         raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
     if data.size == 0:
@@ -82,6 +86,38 @@ def load_song(path: Path, sample_rate: int) -> Song:
         mono = soxr.resample(mono, native_rate, sample_rate, quality="HQ")
     return Song(path=path, samples=np.ascontiguousarray(mono, dtype=np.float32),
                 sample_rate=sample_rate, title=title)
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """Silence what the C decoders print on fd 2 (mpg123's resync notes); we report errors."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_DATA_CHUNK = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def _check_not_truncated(handle, path: Path) -> None:
+    """libsndfile quietly clamps a WAV/AIFF whose data chunk is cut short; we say so."""
+    match = _DATA_CHUNK.search(handle.extra_info)
+    if not match:
+        return
+    declared, present = int(match.group(1)), int(match.group(2))
+    unknown_length = declared in (0, 0xFFFFFFFF, 0x7FFFFFFF) or declared >= 0xFFFFFF00
+    if declared > present and not unknown_length:
+        raise AudioError(f"file is truncated: its header promises {declared:,} bytes of audio, "
+                         f"only {present:,} are there", path)
 
 
 def _title_from_tags(handle) -> str | None:
@@ -100,4 +136,6 @@ def _short_reason(error: Exception) -> str:
     # libsndfile prefixes its messages with the file name; the path is already shown.
     if ": " in text and text.startswith(("Error opening", "Internal")):
         text = text.split(": ", 1)[1]
+    if "not recognised" in text or "not a regular file" in text:
+        return "not a recognised audio format, or corrupt"
     return text.rstrip(".")

@@ -53,7 +53,7 @@ def _transform(frames: torch.Tensor, config: ModelConfig, taper: torch.Tensor | 
         power = spectrum.real.square() + spectrum.imag.square()
         power = power / taper.square().sum()
         return torch.log(power @ mel_basis.T + LOG_FLOOR)
-    magnitude = torch.fft.rfft(frames).abs() / config.window
+    magnitude = torch.fft.rfft(frames).abs()  # unscaled, as the original's np.fft.fft
     # The original fed all `window` bins of the full FFT; the upper half mirrors the lower.
     mirrored = magnitude[:, 1:config.window - magnitude.shape[1] + 1].flip(1)
     return torch.cat([magnitude, mirrored], dim=1)

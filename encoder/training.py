@@ -104,9 +104,9 @@ def set_input_normalisation(model: Autoencoder, train_inputs: torch.Tensor) -> N
     if model.config.input_transform == "log-mel":
         model.input_offset.copy_(train_inputs.mean(0))
         model.input_scale.copy_(train_inputs.std(0).clamp_min(1e-3))
-    else:  # the original's magnitudes, scaled so the loudest training bin is 1
+    else:  # the original fed raw |FFT| values (samples in [-1, 1]) to its network
         model.input_offset.zero_()
-        model.input_scale.fill_(float(train_inputs.max().clamp_min(1e-8)))
+        model.input_scale.fill_(1.0)
 
 
 def pca_reconstruction_mse(train: torch.Tensor, heldout: torch.Tensor, components: int) -> float:

@@ -74,7 +74,7 @@ def encode(
                 outcome.error = _write(outcome.features, destinations[path], chosen_format)
             if outcome.error is not None:
                 failures += 1
-                progress.console.print(f"[bold red]error:[/] {outcome.error}", highlight=False)
+                error_line(str(outcome.error))
             else:
                 _report(outcome, destinations.get(path))
             progress.advance(task)

@@ -1,0 +1,91 @@
+"""Encode speed: wall time per minute of audio by stage, and the whole `davis encode` process.
+
+    python benchmarks/encode.py [--minutes 2] [--model PATH] [--device auto|cpu|cuda]
+
+Targets (2-core CPU): a 2-minute song in under 1 s in-process after imports, the whole
+`davis encode` process in under 4 s. GPU: a 4-minute song in under 0.3 s in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import make_song, verdict  # noqa: E402
+
+STAGES = ("decode", "spectrogram", "network", "smoothing")
+
+
+def in_process(song: Path, model: Path | None, device: str, repeats: int) -> dict[str, float]:
+    from encoder.inference import FeatureEncoder
+
+    encoder = FeatureEncoder(model, device)
+    encoder.encode_file(song)  # warm-up: allocator, FFT plans, CUDA context
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        encoder.encode_file(song)
+        runs.append({"total": time.perf_counter() - started, **encoder.timings})
+    best = min(runs, key=lambda run: run["total"])
+    best["device"] = encoder.device.type
+    return best
+
+
+def whole_process(song: Path, model: Path | None, repeats: int) -> float:
+    command = [sys.executable, "-m", "visualizer", "encode", str(song), "--force"]
+    if model:
+        command += ["--model", str(model)]
+    times = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "DAVIS_CACHE_DIR": cache}
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run(command, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="song length (default: 2 on the CPU, 4 on a GPU)")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    console = Console()
+    import torch
+
+    on_gpu = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    minutes = args.minutes or (4.0 if on_gpu else 2.0)
+    with tempfile.TemporaryDirectory() as folder:
+        song = make_song(Path(folder) / "song.ogg", minutes)
+        result = in_process(song, args.model, args.device, args.repeats)
+        process_s = whole_process(song, args.model, args.repeats)
+    table = Table(title=f"davis encode: {minutes:g}-minute OGG (44.1 kHz stereo), {result['device']}, "
+                        f"best of {args.repeats}")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("s per minute of audio", justify="right")
+    for stage in (*STAGES, "total"):
+        table.add_row(stage, f"{result[stage]:.3f}", f"{result[stage] / minutes:.3f}")
+    console.print(table)
+    target = 0.3 if on_gpu else 1.0
+    console.print(f"in-process total {result['total']:.3f} s for {minutes:g} min: "
+                  f"{verdict(result['total'] * (4 if on_gpu else 2) / minutes, target)}")
+    console.print(f"whole `davis encode` process (median of {args.repeats}): {process_s:.2f} s "
+                  f"{verdict(process_s * 2 / minutes, 4.0)}")
+
+
+if __name__ == "__main__":
+    main()
