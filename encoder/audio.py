@@ -120,6 +120,17 @@ def _check_not_truncated(handle, path: Path) -> None:
                          f"only {present:,} are there", path)
 
 
+def song_title(path: Path) -> str:
+    """'Artist – Title' from the file's tags, else the file name without its extension."""
+    import soundfile
+
+    try:
+        with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
+            return _title_from_tags(handle) or Path(path).stem
+    except Exception:  # tags are a nicety: any failure falls back to the file name
+        return Path(path).stem
+
+
 def _title_from_tags(handle) -> str | None:
     try:
         title = handle.title

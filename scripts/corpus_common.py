@@ -20,9 +20,11 @@ from typing import Any, Iterable
 import numpy as np
 import soundfile as sf
 
-# The demo song's source piece. build_corpus.py never puts it in either split.
+# The demo song's source piece (1899, public domain). build_corpus.py never puts it in either split.
 DEMO_PIECE = "joplin/maple_leaf_rag.mxl"
-DEMO_WORK = "joplin/maple_leaf_rag"
+DEMO_WORK = "joplin/maple_leaf_rag"  # corpus path without extension: excludes every format of it
+DEMO_TITLE = "Maple Leaf Rag"
+DEMO_COMPOSER = "Scott Joplin"
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 DEBIAN_PACKAGES = "fluidsynth fluid-soundfont-gm"
@@ -136,6 +138,11 @@ class Piece:
     def note_count(self) -> int:
         return sum(len(v.notes) for v in self.voices)
 
+    @property
+    def end(self) -> float:
+        """Where the next section would start: the last bar line (or the last note end without bars)."""
+        return self.bars[-1].end if self.bars else self.length
+
     def window(self, start: float, end: float) -> Piece:
         """The notes starting in [start, end) and the bars starting there, shifted to 0."""
         voices = [
@@ -154,7 +161,7 @@ class Piece:
 
     def then(self, other: Piece) -> Piece:
         """This piece followed by another (same voices, in order)."""
-        offset = self.length
+        offset = self.end
         voices = [
             Voice(a.name, a.notes + [replace(n, start=n.start + offset) for n in b.notes])
             for a, b in zip(self.voices, other.voices)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from visualizer.commands import encode, train
+from visualizer.commands import encode, play, presets, train
 
 app = typer.Typer(
     name="davis",
@@ -35,9 +35,11 @@ def main(
     """Deep audio visualizer: live visuals driven by features a neural network learned from
     the sound itself.
 
-    Start with [bold]davis encode[/] on a song (or none, for the bundled demo).
+    Start with [bold]davis play[/] on a song (or none, for the bundled demo).
     """
 
 
+app.command(name="play")(play.play)
 app.command(name="encode")(encode.encode)
 app.command(name="train")(train.train)
+app.add_typer(presets.app, name="presets")

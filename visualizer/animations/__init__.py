@@ -1,0 +1,5 @@
+"""Animations: one module each, found by name through `base.animation_class`."""
+
+from visualizer.animations.base import Animation, UnknownAnimation, animation_class, animation_names
+
+__all__ = ["Animation", "UnknownAnimation", "animation_class", "animation_names"]

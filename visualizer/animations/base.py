@@ -1,0 +1,110 @@
+"""The contract every animation fulfils, and the registry that finds them by name."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from encoder.errors import DavisError
+from visualizer.parameters import Parameter, load_parameters
+from visualizer.resources import shaders_folder
+
+
+class UnknownAnimation(DavisError):
+    """An animation name that no module registered."""
+
+
+_REGISTRY: dict[str, type["Animation"]] = {}
+
+
+class Animation(ABC):
+    """One visual: GL resources created in `__init__`, released in `release`.
+
+    Subclasses set `name` (which is also their folder under `shaders/`, holding their GLSL
+    and `parameters.toml`) and implement `update` and `render`. Everything they create with
+    `self.own(...)` is released for them.
+    """
+
+    name: ClassVar[str]
+    order: ClassVar[int] = 100  # position when cycling with N/P (the original's order first)
+
+    def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
+        self.ctx = ctx
+        self.size = size
+        self.seed = seed
+        self._owned: list = []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "name", None):
+            if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+                raise DavisError(f"two animations are named {cls.name!r}")
+            _REGISTRY[cls.name] = cls
+
+    @classmethod
+    def spec(cls) -> tuple[str, tuple[Parameter, ...]]:
+        """(description, parameters) from `shaders/<name>/parameters.toml`, read once."""
+        cached = cls.__dict__.get("_spec")
+        if cached is None:
+            cached = load_parameters(shaders_folder() / cls.name / "parameters.toml")
+            cls._spec = cached
+        return cached
+
+    @classmethod
+    def parameters(cls) -> tuple[Parameter, ...]:
+        return cls.spec()[1]
+
+    @classmethod
+    def description(cls) -> str:
+        return cls.spec()[0]
+
+    def own(self, resource):
+        """Track a GL object so `release` frees it."""
+        self._owned.append(resource)
+        return resource
+
+    @property
+    def live_objects(self) -> int:
+        return len(self._owned)
+
+    @abstractmethod
+    def update(self, dt_s: float, values: dict[str, float]) -> None:
+        """Advance the simulation by `dt_s` seconds of song time with these parameter values."""
+
+    @abstractmethod
+    def render(self, target) -> None:
+        """Draw the current state into `target` (a moderngl Framebuffer of `self.size`)."""
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Adapt size-dependent resources; the default just records the new size."""
+        self.size = size
+
+    def release(self) -> None:
+        while self._owned:
+            self._owned.pop().release()
+
+
+def animation_names() -> list[str]:
+    _discover()
+    return sorted(_REGISTRY, key=lambda name: (_REGISTRY[name].order, name))
+
+
+def animation_class(name: str) -> type[Animation]:
+    _discover()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownAnimation(f"unknown animation {name!r} "
+                               f"(available: {', '.join(sorted(_REGISTRY))})") from None
+
+
+def _discover() -> None:
+    """Import every module in visualizer/animations so adding a file is enough to register."""
+    import importlib
+    import pkgutil
+
+    import visualizer.animations as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "base":
+            importlib.import_module(f"{package.__name__}.{module.name}")

@@ -1,0 +1,177 @@
+"""Kaleidoscope (after Felix Turner): lit cubes turning in a holder, folded into mirrored wedges.
+
+The 2017 page drew 100 Lambert cubes (size 100, scale 0.05–3.05, random position in a
+2000-wide box, random rotation) lit by one point light, in a holder turning by rotationX /
+rotationY per 60 fps frame, seen from z = 1000 with a 50° vertical field of view; then a
+kaleidoscope pass and an RGB-shift pass. Here the cubes are one instanced draw whose per-cube
+matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
+costs a few uniform writes and three draws.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+
+import moderngl
+import numpy as np
+
+from visualizer.animations.base import Animation
+from visualizer.passes import FullscreenPass, RenderTarget
+from visualizer.shaders import load_program
+
+N_CUBES = 100
+CUBE_SIZE = 100.0
+SCALE_RANGE = (0.05, 3.05)
+BOX_WIDTH = 2000.0
+CAMERA_Z = 1000.0
+FOV_Y_DEG = 50.0
+NEAR, FAR = 1.0, 10000.0
+LIGHT_POSITION = (600.0, 900.0, 1400.0)  # world space, above right of the camera
+AMBIENT = 0.18
+BACKGROUND = (0.02, 0.02, 0.05, 1.0)
+RGB_SHIFT_SCALE = 0.02  # amount 1 shifts red and blue by 2% of the screen height
+TAU = 2.0 * math.pi
+
+
+def cube_mesh(size: float) -> np.ndarray:
+    """36 vertices of (position, normal) for a cube of edge `size`, counter-clockwise outside."""
+    half = size / 2.0
+    vertices = []
+    for axis in range(3):
+        for sign in (1.0, -1.0):
+            normal = np.zeros(3)
+            normal[axis] = sign
+            u = np.zeros(3)
+            u[(axis + 1) % 3] = 1.0
+            v = np.cross(normal, u)  # u x v = normal, so (u, v) is counter-clockwise from outside
+            corners = [normal + s * u + t * v for s, t in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+            for index in (0, 1, 2, 0, 2, 3):
+                vertices.append(np.concatenate([corners[index] * half, normal]))
+    return np.array(vertices, dtype="f4")
+
+
+def euler_xyz(angles: np.ndarray) -> np.ndarray:
+    """(n, 3) Euler angles -> (n, 3, 3) matrices Rx @ Ry @ Rz (Three.js's default order)."""
+    cx, cy, cz = np.cos(angles).T
+    sx, sy, sz = np.sin(angles).T
+    one, zero = np.ones_like(cx), np.zeros_like(cx)
+    rx = np.stack([one, zero, zero, zero, cx, -sx, zero, sx, cx], axis=-1).reshape(-1, 3, 3)
+    ry = np.stack([cy, zero, sy, zero, one, zero, -sy, zero, cy], axis=-1).reshape(-1, 3, 3)
+    rz = np.stack([cz, -sz, zero, sz, cz, zero, zero, zero, one], axis=-1).reshape(-1, 3, 3)
+    return rx @ ry @ rz
+
+
+def cube_instances(seed: int) -> np.ndarray:
+    """(N_CUBES, 19) float32: column-major model matrix (16) and colour (3) per cube."""
+    rng = np.random.default_rng(seed)
+    scale = rng.uniform(*SCALE_RANGE, N_CUBES)
+    position = rng.uniform(-BOX_WIDTH / 2, BOX_WIDTH / 2, (N_CUBES, 3))
+    rotation = rng.uniform(0.0, TAU, (N_CUBES, 3))
+    hue = rng.uniform(0.0, 1.0, N_CUBES)
+    saturation = rng.uniform(0.55, 0.9, N_CUBES)
+    value = rng.uniform(0.75, 1.0, N_CUBES)
+
+    model = np.zeros((N_CUBES, 4, 4))
+    model[:, :3, :3] = euler_xyz(rotation) * scale[:, None, None]
+    model[:, :3, 3] = position
+    model[:, 3, 3] = 1.0
+    colour = np.array([colorsys.hsv_to_rgb(h, s, v) for h, s, v in zip(hue, saturation, value)])
+    # GLSL reads a mat4 attribute column by column: store the transpose row-major.
+    return np.concatenate([model.transpose(0, 2, 1).reshape(N_CUBES, 16), colour],
+                          axis=1).astype("f4")
+
+
+def view_projection(size: tuple[int, int]) -> np.ndarray:
+    """Perspective (50° vertical) times the view from (0, 0, CAMERA_Z) towards the origin."""
+    width, height = size
+    aspect = width / max(height, 1)
+    f = 1.0 / math.tan(math.radians(FOV_Y_DEG) / 2.0)
+    projection = np.array([
+        [f / aspect, 0.0, 0.0, 0.0],
+        [0.0, f, 0.0, 0.0],
+        [0.0, 0.0, (FAR + NEAR) / (NEAR - FAR), 2.0 * FAR * NEAR / (NEAR - FAR)],
+        [0.0, 0.0, -1.0, 0.0],
+    ])
+    view = np.eye(4)
+    view[2, 3] = -CAMERA_Z
+    return projection @ view
+
+
+class Kaleidoscope(Animation):
+    name = "kaleidoscope"
+    order = 3
+
+    def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
+        super().__init__(ctx, size, seed)
+        self._defaults = {p.name: p.default for p in type(self).parameters()}
+        self._values = dict(self._defaults)
+        self._angle_x = 0.0
+        self._angle_y = 0.0
+        try:
+            self._build()
+        except BaseException:
+            self.release()
+            raise
+
+    def _build(self) -> None:
+        ctx = self.ctx
+        self._cubes = self.own(load_program(ctx, "kaleidoscope/cubes.glsl"))
+        self._mesh = self.own(ctx.buffer(cube_mesh(CUBE_SIZE).tobytes()))
+        self._instances = self.own(ctx.buffer(cube_instances(self.seed).tobytes()))
+        self._cube_vao = self.own(ctx.vertex_array(self._cubes, [
+            (self._mesh, "3f 3f", "in_position", "in_normal"),
+            (self._instances, "16f 3f/i", "in_model", "in_color"),
+        ]))
+        self._cubes["light_position"].value = LIGHT_POSITION
+        self._cubes["ambient"].value = AMBIENT
+        self._holder_angle = self._cubes["holder_angle"]
+        self._view_projection = self._cubes["view_projection"]
+
+        self._scene = self.own(RenderTarget(ctx, self.size, depth=True))
+        self._kaleidoscope = self.own(FullscreenPass(ctx, "kaleidoscope/kaleidoscope.glsl",
+                                                     self.size))
+        self._rgb_shift = self.own(FullscreenPass(ctx, "kaleidoscope/rgb_shift.glsl"))
+        self._kaleidoscope.set(angle=0.0)
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        width, height = self.size
+        self._aspect = width / max(height, 1)
+        self._view_projection.write(view_projection(self.size).T.astype("f4").tobytes())
+        self._kaleidoscope.set(aspect=self._aspect)
+
+    def update(self, dt_s: float, values: dict[str, float]) -> None:
+        self._values = values
+        frames = 60.0 * dt_s  # the original turned the holder by rotationX/Y per 60 fps frame
+        self._angle_x = (self._angle_x + values.get("rotationX", self._defaults["rotationX"])
+                         * frames) % TAU
+        self._angle_y = (self._angle_y + values.get("rotationY", self._defaults["rotationY"])
+                         * frames) % TAU
+
+    def render(self, target) -> None:
+        ctx = self.ctx
+        values, defaults = self._values, self._defaults
+
+        scene = self._scene.framebuffer
+        scene.use()
+        scene.clear(*BACKGROUND)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self._holder_angle.value = (self._angle_x, self._angle_y)
+        self._cube_vao.render(moderngl.TRIANGLES, instances=N_CUBES)
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+
+        folded = self._kaleidoscope.render(self._scene.texture,
+                                           sides=values.get("sides", defaults["sides"]))
+        amount = RGB_SHIFT_SCALE * values.get("amount", defaults["amount"])
+        angle = math.pi * values.get("angleRGB", defaults["angleRGB"])
+        self._rgb_shift.render(folded, target, offset=(amount * math.cos(angle) / self._aspect,
+                                                       amount * math.sin(angle)))
+
+    def resize(self, size: tuple[int, int]) -> None:
+        if size == self.size:
+            return
+        super().resize(size)
+        self._scene.resize(size)
+        self._kaleidoscope.resize(size)
+        self._apply_size()

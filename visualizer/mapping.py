@@ -1,0 +1,95 @@
+"""Which learned feature drives which parameter, and the parameter values at a song time."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from encoder.errors import DavisError
+from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from visualizer.parameters import Parameter
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A permutation of the 10 features onto an animation's 10 parameter slots.
+
+    Slot i is the i-th parameter of the animation's table; slots past the table are unused,
+    as in the original. The same permutation applied to another animation gives it a mapping
+    too, which is what a locked mapping does across animation changes.
+    """
+
+    permutation: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if sorted(self.permutation) != list(range(N_FEATURES)):
+            raise ValueError(f"not a permutation of 0..{N_FEATURES - 1}: {self.permutation}")
+
+    @classmethod
+    def random(cls, rng: random.Random) -> "Mapping":
+        permutation = list(range(N_FEATURES))
+        rng.shuffle(permutation)  # Fisher–Yates
+        return cls(tuple(permutation))
+
+    def assignment(self, parameters: tuple[Parameter, ...]) -> dict[str, int]:
+        """Parameter name -> feature index, for presets and the HUD."""
+        return {p.name: self.permutation[slot] for slot, p in enumerate(parameters)}
+
+    @classmethod
+    def from_assignment(cls, parameters: tuple[Parameter, ...], assignment: dict[str, int],
+                        where: str) -> "Mapping":
+        """Rebuild a mapping from a preset's {parameter: feature} table (unused slots filled in order)."""
+        names = [p.name for p in parameters]
+        unknown = set(assignment) - set(names)
+        if unknown:
+            raise DavisError(f"{where}: unknown parameter(s) {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(names)})")
+        features = list(assignment.values())
+        if any(not isinstance(f, int) or isinstance(f, bool) or not 0 <= f < N_FEATURES
+               for f in features):
+            raise DavisError(f"{where}: mapping values must be feature numbers 0–{N_FEATURES - 1}")
+        if len(set(features)) != len(features):
+            raise DavisError(f"{where}: two parameters read the same feature")
+        free = iter(f for f in range(N_FEATURES) if f not in features)
+        slots = [assignment[name] if name in assignment else next(free) for name in names]
+        slots += list(free)
+        return cls(tuple(slots))
+
+
+class ParameterTrack:
+    """The values of an animation's parameters over one song, for one mapping.
+
+    Evaluation is a handful of vectorised lookups, so it costs microseconds per frame.
+    """
+
+    def __init__(self, parameters: tuple[Parameter, ...], mapping: Mapping,
+                 features: Features) -> None:
+        self.names = tuple(p.name for p in parameters)
+        self.fps = features.fps
+        self._table = np.stack([features.blur(level) for level in BLUR_LEVELS])
+        self._level = np.array([BLUR_LEVELS.index(p.blur) for p in parameters], dtype=np.int64)
+        self._feature = np.array(mapping.permutation[:len(parameters)], dtype=np.int64)
+        self._rate = np.array([p.fps for p in parameters], dtype=np.float64)
+        self._avg = np.array([p.avg for p in parameters])
+        self._low = np.array([p.min for p in parameters])
+        self._high = np.array([p.max for p in parameters])
+        self._step = np.array([p.step for p in parameters])
+
+    def features_at(self, time_s: float) -> np.ndarray:
+        """The feature each parameter reads at `time_s`, after its rate limit (a hold)."""
+        limited = self._rate > 0
+        held = np.where(limited, np.floor(time_s * np.where(limited, self._rate, 1.0))
+                        / np.where(limited, self._rate, 1.0), time_s)
+        frames = np.clip(np.rint(held * self.fps), 0, self._table.shape[1] - 1).astype(np.int64)
+        return self._table[self._level, frames, self._feature]
+
+    def values_at(self, time_s: float) -> dict[str, float]:
+        x = self.features_at(time_s).astype(np.float64)
+        values = np.where(x < 0.5, self._avg + 2 * x * (self._low - self._avg),
+                          self._avg + 2 * (x - 0.5) * (self._high - self._avg))
+        stepped = self._step > 0
+        values = np.where(stepped, np.rint(values / np.where(stepped, self._step, 1.0))
+                          * np.where(stepped, self._step, 1.0), values)
+        return dict(zip(self.names, values.tolist()))

@@ -1,0 +1,90 @@
+"""Animation parameters: how a feature in [0, 1] becomes a shader uniform (SEED.md's rules)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from encoder.errors import DavisError
+from encoder.features import BLUR_LEVELS
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One animated quantity.
+
+    Attributes:
+        name: the uniform's name in the shader.
+        avg, min, max: the value at feature 0.5, 0 and 1 (piecewise linear in between).
+        step: values are rounded to multiples of it; -1 means no rounding.
+        blur: which smoothing level of the feature it reads.
+        fps: at most this many changes per second of song time (a deterministic hold);
+            -1 means every frame.
+        description: what it does, for `davis animations` and the HUD.
+    """
+
+    name: str
+    avg: float
+    min: float
+    max: float
+    step: float = -1.0
+    blur: int = 1
+    fps: float = -1.0
+    description: str = ""
+
+    @property
+    def default(self) -> float:
+        """The value before any audio plays (the original's `updateDefault`)."""
+        return self.avg
+
+    def value(self, feature: float) -> float:
+        if feature < 0.5:
+            value = self.avg + 2 * feature * (self.min - self.avg)
+        else:
+            value = self.avg + 2 * (feature - 0.5) * (self.max - self.avg)
+        if self.step > 0:
+            value = round(value / self.step) * self.step
+        return value
+
+    def validate(self, where: str) -> None:
+        for name in ("avg", "min", "max", "step", "fps"):
+            if not math.isfinite(getattr(self, name)):
+                raise DavisError(f"{where}: parameter {self.name!r}: {name} is not a finite number")
+        if self.blur not in BLUR_LEVELS:
+            raise DavisError(f"{where}: parameter {self.name!r}: blur {self.blur} is not one of "
+                             f"{', '.join(map(str, BLUR_LEVELS))}")
+        if not (self.step == -1 or self.step > 0) or not (self.fps == -1 or self.fps > 0):
+            raise DavisError(f"{where}: parameter {self.name!r}: step and fps must be -1 or > 0")
+
+    def overridden(self, overrides: dict, where: str) -> "Parameter":
+        """A copy with some of avg/min/max/step/blur/fps replaced (from a preset)."""
+        allowed = {f.name for f in fields(self)} - {"name", "description"}
+        unknown = set(overrides) - allowed
+        if unknown:
+            raise DavisError(f"{where}: parameter {self.name!r}: cannot override "
+                             f"{', '.join(sorted(unknown))} (only {', '.join(sorted(allowed))})")
+        try:
+            changed = replace(self, **{key: (int(value) if key == "blur" else float(value))
+                                       for key, value in overrides.items()})
+        except (TypeError, ValueError):
+            raise DavisError(f"{where}: parameter {self.name!r}: overrides must be numbers") from None
+        changed.validate(where)
+        return changed
+
+
+def load_parameters(path: Path) -> tuple[str, tuple[Parameter, ...]]:
+    """Read an animation's `parameters.toml`: its description and its parameter table."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        description = str(data.get("description", ""))
+        parameters = tuple(Parameter(**entry) for entry in data.get("parameter", []))
+    except (OSError, tomllib.TOMLDecodeError, TypeError) as error:
+        raise DavisError(f"bad parameter file ({error})", path) from None
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names) or len(names) > 10:
+        raise DavisError("parameter names must be unique and at most 10", path)
+    for parameter in parameters:
+        parameter.validate(str(path))
+    return description, parameters

@@ -1,0 +1,202 @@
+"""What the player does, independent of where pixels go or where keys come from.
+
+A front end (the pygame window, later the terminal) owns a `Player`, calls `frame()` once per
+displayed frame and calls its actions when the user presses keys. Every action returns the
+short message to show on screen.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from encoder.errors import DavisError
+from encoder.features import Features
+from visualizer.animations import animation_names
+from visualizer.mapping import Mapping
+from visualizer.playlist import Playlist
+from visualizer.renderer import Renderer
+
+SEEK_STEP_S = 5.0
+VOLUME_STEP = 0.05
+MESSAGE_S = 2.5
+TITLE_S = 4.0
+
+
+@dataclass
+class Message:
+    text: str
+    until: float
+    kind: str = "info"  # "info", "error" or "title"
+
+
+@dataclass
+class PlayerState:
+    locked: bool = False
+    hud: bool = False
+    help: bool = False
+    preset_name: str | None = None
+    overrides: dict = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    finished: bool = False
+
+
+class Player:
+    """Playback state and every key's action.
+
+    Args:
+        renderer: draws frames; its animation, mapping and features are changed here.
+        audio: a `MixerAudio` or `SilentAudio` (the song clock and the sound).
+        playlist: the songs, with `features_for(path)` giving their cached features.
+        features_for: returns a song's Features (from the cache, already encoded).
+        lookahead_s: features are read this far ahead of the heard audio (output latency).
+    """
+
+    def __init__(self, renderer: Renderer, audio, playlist: Playlist, features_for,
+                 rng: random.Random, lookahead_s: float, titles=None) -> None:
+        self.renderer = renderer
+        self.audio = audio
+        self.playlist = playlist
+        self.features_for = features_for
+        self.rng = rng
+        self.lookahead_s = lookahead_s
+        self.titles = titles or (lambda path: path.stem)
+        self.state = PlayerState()
+        self.features: Features | None = None
+        self.title = ""
+
+    # --- the frame loop ---
+
+    def start(self) -> None:
+        self._load_song()
+
+    def song_time_s(self) -> float:
+        return self.audio.time_s()
+
+    def frame(self) -> None:
+        """Advance to the current song time, render, and move on when the song ends."""
+        if self.audio.finished():
+            if not self.playlist.step(+1):
+                self.state.finished = True
+                return
+            self._load_song()
+        self.renderer.render(self.song_time_s() + self.lookahead_s)
+
+    def visible_messages(self, now: float | None = None) -> list[Message]:
+        now = time.monotonic() if now is None else now
+        self.state.messages = [m for m in self.state.messages if m.until > now]
+        return self.state.messages
+
+    def notify(self, text: str, kind: str = "info", seconds: float = MESSAGE_S) -> str:
+        if kind != "title":
+            self.state.messages = [m for m in self.state.messages if m.kind == "title"]
+        self.state.messages.append(Message(text, time.monotonic() + seconds, kind))
+        return text
+
+    # --- songs ---
+
+    def _load_song(self) -> None:
+        path = self.playlist.current
+        self.features = self.features_for(path)
+        self.title = self.features.title or self.titles(path)
+        if not self.state.locked:
+            self.renderer.set_mapping(Mapping.random(self.rng))
+        self.renderer.set_features(self.features)
+        self.audio.load(path, self.features.duration_s)
+        self.notify(self.title, kind="title", seconds=TITLE_S)
+
+    def change_song(self, delta: int) -> str:
+        if not self.playlist.step(delta):
+            self.state.finished = True
+            return "End of playlist"
+        self._load_song()
+        return self.title
+
+    # --- playback ---
+
+    def toggle_pause(self) -> str:
+        self.audio.pause(not self.audio.paused)
+        return self.notify("Paused" if self.audio.paused else "Playing")
+
+    def seek(self, delta_s: float) -> str:
+        duration = self.features.duration_s if self.features else 0.0
+        target = min(max(self.song_time_s() + delta_s, 0.0), max(duration - 0.5, 0.0))
+        self.audio.seek(target)
+        return self.notify(f"Seek {'+' if delta_s > 0 else '-'}{abs(delta_s):g} s: {format_time(target)}")
+
+    def change_volume(self, delta: float) -> str:
+        self.audio.set_volume(self.audio.volume + delta)
+        if self.audio.muted:
+            self.audio.set_muted(False)
+        return self.notify(f"Volume {round(self.audio.volume * 100)}%")
+
+    def toggle_mute(self) -> str:
+        self.audio.set_muted(not self.audio.muted)
+        return self.notify("Muted" if self.audio.muted else "Unmuted")
+
+    # --- the look ---
+
+    def reshuffle(self) -> str:
+        self.renderer.set_mapping(Mapping.random(self.rng))
+        self.state.preset_name = None
+        self.state.overrides = {}
+        if self.state.locked:
+            return self.notify("Mapping reshuffled (still locked)")
+        return self.notify("Mapping reshuffled")
+
+    def toggle_lock(self) -> str:
+        self.state.locked = not self.state.locked
+        return self.notify("Mapping locked" if self.state.locked else "Mapping unlocked")
+
+    def change_animation(self, delta: int) -> str:
+        names = animation_names()
+        current = names.index(self.renderer.animation_name) if self.renderer.animation_name in names else 0
+        name = names[(current + delta) % len(names)]
+        mapping = None if self.state.locked else Mapping.random(self.rng)
+        self.renderer.set_animation(name, mapping)
+        self.state.preset_name, self.state.overrides = None, {}
+        return self.notify(f"Animation: {name}")
+
+    def save_preset(self) -> str:
+        from visualizer.presets import save_new_preset
+
+        try:
+            preset = save_new_preset(self.renderer.animation_name,
+                                     self.renderer.mapping.assignment(self.renderer.parameters),
+                                     self.state.overrides)
+        except (OSError, DavisError) as error:
+            return self.notify(f"Could not save preset: {error}", kind="error")
+        self.state.preset_name = preset.name
+        return self.notify(f"Saved preset {preset.name}")
+
+    def load_preset(self, name_or_number: str) -> str:
+        from visualizer.presets import find_preset
+
+        try:
+            preset = find_preset(name_or_number)
+            animation, mapping, parameters = preset.resolve()
+        except DavisError as error:
+            return self.notify(f"Preset {name_or_number}: {error.message}", kind="error")
+        self.apply_preset(preset.name, animation, mapping, parameters, preset.overrides)
+        return self.notify(f"Loaded preset {preset.name} (mapping locked)")
+
+    def apply_preset(self, name: str, animation: str, mapping: Mapping, parameters, overrides) -> None:
+        self.renderer.set_animation(animation, mapping, parameters)
+        self.state.preset_name = name
+        self.state.overrides = dict(overrides)
+        self.state.locked = True
+
+    def toggle_hud(self) -> str:
+        self.state.hud = not self.state.hud
+        return ""
+
+    def toggle_help(self) -> str:
+        self.state.help = not self.state.help
+        return ""
+
+
+def format_time(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -1,0 +1,39 @@
+"""The songs to play, in order or shuffled."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Playlist:
+    songs: list[Path]
+    loop: bool = False
+    index: int = 0
+
+    @classmethod
+    def build(cls, songs: list[Path], *, shuffle: bool, loop: bool, rng: random.Random) -> "Playlist":
+        order = list(songs)
+        if shuffle:
+            rng.shuffle(order)
+        return cls(order, loop)
+
+    @property
+    def current(self) -> Path:
+        return self.songs[self.index]
+
+    def step(self, delta: int) -> bool:
+        """Move by `delta` songs; False when that runs off the end without --loop."""
+        target = self.index + delta
+        if 0 <= target < len(self.songs):
+            self.index = target
+            return True
+        if self.loop:
+            self.index = target % len(self.songs)
+            return True
+        if target < 0:  # "previous" on the first song restarts it, as players do
+            self.index = 0
+            return True
+        return False
