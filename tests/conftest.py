@@ -14,7 +14,6 @@ import os
 # error message fits. (test_bad_input checks that long lines are not hard-wrapped.)
 os.environ["COLUMNS"] = "200"
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -207,10 +206,6 @@ def other_model(tmp_path_factory: pytest.TempPathFactory, training_songs: list[P
 
 # --- helpers for assertions, handed out as fixtures ------------------------------------------
 
-def load_features(path: Path) -> Features:
-    return Features.load_npz(path)
-
-
 def assert_valid_features(features: Features, n_frames: int | None = None) -> None:
     """All 7 levels, (frames, 10) each, float values in [0, 1]."""
     assert sorted(features.levels) == sorted(BLUR_LEVELS)
@@ -242,7 +237,6 @@ def assert_clean_failure(result, *expected: str) -> str:
 def helpers():
     """Assertion helpers, so test modules need not import conftest."""
     class Helpers:
-        load_features = staticmethod(load_features)
         assert_valid_features = staticmethod(assert_valid_features)
         assert_clean_failure = staticmethod(assert_clean_failure)
         error_lines = staticmethod(error_lines)
@@ -265,8 +259,3 @@ def run_python(code: str, cwd: Path | None = None, timeout: float = 120) -> subp
 @pytest.fixture(scope="session")
 def python():
     return run_python
-
-
-@pytest.fixture
-def read_json():
-    return lambda path: json.loads(Path(path).read_text(encoding="utf-8"))

@@ -291,8 +291,8 @@ def test_features_depend_on_the_audio(cli, songs, tiny_model, tmp_path):
     assert difference > 0.1
 
 
-def test_same_samples_in_another_container_give_the_same_features(songs, cli, tiny_model,
-                                                                   helpers, tmp_path):
+def test_same_samples_in_another_container_give_the_same_features(cli, tiny_model, helpers,
+                                                                   tmp_path, fresh_cache):
     import soundfile
 
     samples = np.round(helpers.sine_sweep(3.0, 22050) * 32767).astype(np.int16)

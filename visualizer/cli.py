@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from visualizer.commands import encode, play, presets, train
+from visualizer.commands import animations, encode, play, presets, train
 
 app = typer.Typer(
     name="davis",
@@ -42,4 +42,5 @@ def main(
 app.command(name="play")(play.play)
 app.command(name="encode")(encode.encode)
 app.command(name="train")(train.train)
+app.command(name="animations")(animations.animations)
 app.add_typer(presets.app, name="presets")

@@ -87,7 +87,7 @@ class ParameterTrack:
 
     def values_at(self, time_s: float) -> dict[str, float]:
         x = self.features_at(time_s).astype(np.float64)
-        values = np.where(x < 0.5, self._avg + 2 * x * (self._low - self._avg),
+        values = np.where(x < 0.5, self._low + 2 * x * (self._avg - self._low),
                           self._avg + 2 * (x - 0.5) * (self._high - self._avg))
         stepped = self._step > 0
         values = np.where(stepped, np.rint(values / np.where(stepped, self._step, 1.0))

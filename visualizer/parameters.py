@@ -22,7 +22,13 @@ class Parameter:
         blur: which smoothing level of the feature it reads.
         fps: at most this many changes per second of song time (a deterministic hold);
             -1 means every frame.
+        default: the value before any audio plays (the original's `updateDefault`);
+            None means `avg`.
         description: what it does, for `davis animations` and the HUD.
+
+    The mapping is min at feature 0, avg at 0.5 and max at 1, linear in between. (The 2017
+    code computed `avg + 2x(min - avg)` below 0.5, which gives avg at 0 and jumps from min
+    back to avg at 0.5; we keep its end points and avg, without the jump.)
     """
 
     name: str
@@ -32,16 +38,16 @@ class Parameter:
     step: float = -1.0
     blur: int = 1
     fps: float = -1.0
+    default: float | None = None
     description: str = ""
 
     @property
-    def default(self) -> float:
-        """The value before any audio plays (the original's `updateDefault`)."""
-        return self.avg
+    def start_value(self) -> float:
+        return self.avg if self.default is None else self.default
 
     def value(self, feature: float) -> float:
         if feature < 0.5:
-            value = self.avg + 2 * feature * (self.min - self.avg)
+            value = self.min + 2 * feature * (self.avg - self.min)
         else:
             value = self.avg + 2 * (feature - 0.5) * (self.max - self.avg)
         if self.step > 0:
@@ -49,7 +55,7 @@ class Parameter:
         return value
 
     def validate(self, where: str) -> None:
-        for name in ("avg", "min", "max", "step", "fps"):
+        for name in ("avg", "min", "max", "step", "fps", "start_value"):
             if not math.isfinite(getattr(self, name)):
                 raise DavisError(f"{where}: parameter {self.name!r}: {name} is not a finite number")
         if self.blur not in BLUR_LEVELS:
@@ -60,7 +66,7 @@ class Parameter:
 
     def overridden(self, overrides: dict, where: str) -> "Parameter":
         """A copy with some of avg/min/max/step/blur/fps replaced (from a preset)."""
-        allowed = {f.name for f in fields(self)} - {"name", "description"}
+        allowed = {f.name for f in fields(self)} - {"name", "description", "default"}
         unknown = set(overrides) - allowed
         if unknown:
             raise DavisError(f"{where}: parameter {self.name!r}: cannot override "

@@ -43,8 +43,16 @@ class RenderTarget:
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size and self.texture is not None:
             return
-        self.release()
+        old = (self.framebuffer, self.depth_buffer, self.texture)
+        was_bound = old[0] is not None and self.ctx.fbo is old[0]
+        # Create before releasing: moderngl rebinds the current framebuffer after creating
+        # one, and rebinding a deleted framebuffer is GL_INVALID_OPERATION.
         self._create(size)
+        if was_bound:
+            self.framebuffer.use()
+        for resource in old:
+            if resource is not None:
+                resource.release()
 
     def release(self) -> None:
         for resource in (self.framebuffer, self.depth_buffer, self.texture):

@@ -60,7 +60,7 @@ class Renderer:
     def _rebuild_track(self) -> None:
         self._track = (ParameterTrack(self._parameters, self.mapping, self.features)
                        if self.features is not None else None)
-        self.values = {p.name: p.default for p in self._parameters}
+        self.values = {p.name: p.start_value for p in self._parameters}
 
     def set_animation(self, name: str, mapping: Mapping | None = None,
                       parameters: tuple[Parameter, ...] | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,12 @@ def open_window(options: WindowOptions):
         else:
             size = options.size or pygame.display.get_desktop_sizes()[0]
             flags = pygame.OPENGL | pygame.DOUBLEBUF | pygame.FULLSCREEN
-        pygame.display.set_mode(size, flags, vsync=1 if options.fps_limit == 0 else 0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pygame.display.set_mode(size, flags, vsync=1 if options.fps_limit == 0 else 0)
+        if options.fps_limit == 0 and any("vsync" in str(w.message) for w in caught):
+            # No vsync (e.g. a virtual display): cap at a typical display refresh rate instead.
+            options.fps_limit = 60
         pygame.display.set_caption("davis")
         ctx = moderngl.create_context()
     except (pygame.error, moderngl.Error, Exception) as error:  # SDL and GL report many ways
@@ -255,12 +261,7 @@ class Window:
 
     def save_screenshot(self, path: Path) -> None:
         """What the window shows now (visuals and overlays) as a PNG."""
-        import numpy as np
-
-        self._draw()
-        data = self.ctx.screen.read(viewport=(0, 0, *self.size), components=3, alignment=1)
-        pixels = np.frombuffer(data, dtype=np.uint8).reshape(self.size[1], self.size[0], 3)[::-1]
-        save_png(pixels, path)
+        save_png(read_screen(self), path)
 
     def _status_line(self, now: float) -> None:
         if not self.options.status_line or now - self._status_at < STATUS_REFRESH_S:
@@ -285,6 +286,16 @@ class Window:
         self.overlay.release()
         self.blit_vao.release()
         self.blit.release()
+
+
+def read_screen(window: Window):
+    """The window's content (visuals and overlays) as an (height, width, 3) uint8 array."""
+    import numpy as np
+
+    window._draw()
+    width, height = window.size
+    data = window.ctx.screen.read(viewport=(0, 0, width, height), components=3, alignment=1)
+    return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)[::-1]
 
 
 def save_png(pixels, path: Path) -> None:

@@ -6,6 +6,11 @@ rotationY per 60 fps frame, seen from z = 1000 with a 50° vertical field of vie
 kaleidoscope pass and an RGB-shift pass. Here the cubes are one instanced draw whose per-cube
 matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
 costs a few uniform writes and three draws.
+
+Cost on a software rasteriser (llvmpipe) drives two choices that do not change the picture:
+the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold is
+piecewise affine) rather than atan/cos/sin per pixel, and the cubes are drawn only inside
+the scissor box of the one half-wedge of the scene that the fold ever reads.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ AMBIENT = 0.18
 BACKGROUND = (0.02, 0.02, 0.05, 1.0)
 RGB_SHIFT_SCALE = 0.02  # amount 1 shifts red and blue by 2% of the screen height
 TAU = 2.0 * math.pi
+MAX_PIECE = math.pi / 4  # widest triangle of the kaleidoscope fan, radians
+# Nearest sampling is exact for the (axis-aligned) RGB shift and, for the 1:1 rotations of
+# the fold, costs half of bilinear on llvmpipe for a difference only along cube edges.
+FOLD_FILTER = moderngl.NEAREST
 
 
 def cube_mesh(size: float) -> np.ndarray:
@@ -98,6 +107,66 @@ def view_projection(size: tuple[int, int]) -> np.ndarray:
     return projection @ view
 
 
+def fold_mesh(sides: float, aspect: float) -> np.ndarray:
+    """Triangles (n * 3, 4) of (x, y in NDC, u, v in the scene) that fold the scene.
+
+    The GLSL equivalent: p = (uv - 0.5) * (aspect, 1); a = atan(p.y, p.x) in (-pi, pi];
+    w = 2 pi / sides; a' = |mod(a, w) - w / 2|; sample at |p| (cos a', sin a'). Within the
+    half-wedge [k w, k w + w/2] that is a reflection (a' = k w + w/2 - a), within
+    [k w + w/2, (k + 1) w] a rotation (a' = a - k w - w/2): affine, so exact per vertex.
+    Fewer than one side: no folding (one full-screen quad).
+    """
+    if not sides >= 1.0:  # also catches NaN
+        corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
+        return np.array([(x, y, (x + 1) / 2, (y + 1) / 2)
+                         for index in (0, 1, 2, 0, 2, 3) for x, y in [corners[index]]], dtype="f4")
+    wedge = TAU / sides
+    # every screen point lies within the half diagonal; triangles no wider than MAX_PIECE
+    # reach that far if their far corners are at this distance
+    rho = 1.01 * math.hypot(aspect, 1.0) / 2.0 / math.cos(MAX_PIECE / 2.0)
+
+    def vertex(angle: float, source_angle: float) -> tuple[float, float, float, float]:
+        if abs(angle) == math.pi:  # the two sides of the atan seam must meet exactly
+            x, y = -rho, 0.0
+        else:
+            x, y = rho * math.cos(angle), rho * math.sin(angle)
+        return (2.0 * x / aspect, 2.0 * y,
+                rho * math.cos(source_angle) / aspect + 0.5, rho * math.sin(source_angle) + 0.5)
+
+    centre = (0.0, 0.0, 0.5, 0.5)
+    rows = []
+    for k in range(math.floor(-math.pi / wedge), math.ceil(math.pi / wedge)):
+        middle = k * wedge + wedge / 2.0
+        for low, high, mirror in ((k * wedge, middle, True), (middle, (k + 1) * wedge, False)):
+            low, high = max(low, -math.pi), min(high, math.pi)
+            if high - low <= 1e-9:
+                continue
+            pieces = math.ceil((high - low) / MAX_PIECE - 1e-9)
+            edges = [low + (high - low) * i / pieces for i in range(pieces)] + [high]
+            for a0, a1 in zip(edges, edges[1:]):
+                s0, s1 = (middle - a0, middle - a1) if mirror else (a0 - middle, a1 - middle)
+                rows += [centre, vertex(a0, s0), vertex(a1, s1)]
+    return np.array(rows, dtype="f4")
+
+
+def fold_source_box(sides: float, size: tuple[int, int], margin: int = 2) -> tuple[int, int, int, int]:
+    """The pixel box (x, y, w, h) of the scene that `fold_mesh` reads (all of it if no fold)."""
+    width, height = size
+    if not sides >= 1.0:
+        return (0, 0, width, height)
+    aspect = width / max(height, 1)
+    reach = math.hypot(aspect, 1.0) / 2.0
+    half = min(math.pi / sides, math.pi)
+    angles = [0.0, half] + [a for a in (math.pi / 2, math.pi) if a < half]
+    xs = [0.0] + [reach * math.cos(a) for a in angles]
+    ys = [0.0] + [reach * math.sin(a) for a in angles]
+    x0 = max(0, math.floor((min(xs) / aspect + 0.5) * width) - margin)
+    x1 = min(width, math.ceil((max(xs) / aspect + 0.5) * width) + margin)
+    y0 = max(0, math.floor((min(ys) + 0.5) * height) - margin)
+    y1 = min(height, math.ceil((max(ys) + 0.5) * height) + margin)
+    return (x0, y0, max(x1 - x0, 0), max(y1 - y0, 0))
+
+
 class Kaleidoscope(Animation):
     name = "kaleidoscope"
     order = 3
@@ -128,18 +197,36 @@ class Kaleidoscope(Animation):
         self._holder_angle = self._cubes["holder_angle"]
         self._view_projection = self._cubes["view_projection"]
 
-        self._scene = self.own(RenderTarget(ctx, self.size, depth=True))
-        self._kaleidoscope = self.own(FullscreenPass(ctx, "kaleidoscope/kaleidoscope.glsl",
-                                                     self.size))
+        self._scene = self.own(RenderTarget(ctx, self.size, depth=True, filter=FOLD_FILTER))
+        self._fold = self.own(load_program(ctx, "kaleidoscope/kaleidoscope.glsl"))
+        self._fold["source"].value = 0
+        self._fold_mesh = self.own(ctx.buffer(reserve=64 * 3 * 16))
+        self._fold_vao = self.own(ctx.vertex_array(self._fold, [
+            (self._fold_mesh, "2f 2f", "in_position", "in_source")]))
+        self._folded = self.own(RenderTarget(ctx, self.size, filter=FOLD_FILTER))
         self._rgb_shift = self.own(FullscreenPass(ctx, "kaleidoscope/rgb_shift.glsl"))
-        self._kaleidoscope.set(angle=0.0)
+        self._fold_key = None
+        self._fold_vertices = 0
+        self._scissor = (0, 0, *self.size)
         self._apply_size()
 
     def _apply_size(self) -> None:
         width, height = self.size
         self._aspect = width / max(height, 1)
         self._view_projection.write(view_projection(self.size).T.astype("f4").tobytes())
-        self._kaleidoscope.set(aspect=self._aspect)
+        self._fold_key = None
+
+    def _refold(self, sides: float) -> None:
+        """Rebuild the fold mesh and the scene's scissor box (only when sides or size changed)."""
+        mesh = fold_mesh(sides, self._aspect)
+        data = mesh.tobytes()
+        if len(data) > self._fold_mesh.size:
+            self._fold_mesh.orphan(len(data))  # same buffer object, more room
+        self._fold_mesh.write(data)
+        self._fold_vertices = len(mesh)
+        self._scissor = fold_source_box(sides, self.size)
+        self._scene.framebuffer.scissor = self._scissor
+        self._fold_key = (sides, self.size)
 
     def update(self, dt_s: float, values: dict[str, float]) -> None:
         self._values = values
@@ -152,26 +239,32 @@ class Kaleidoscope(Animation):
     def render(self, target) -> None:
         ctx = self.ctx
         values, defaults = self._values, self._defaults
+        sides = values.get("sides", defaults["sides"])
+        if self._fold_key is None or self._fold_key[0] != sides:
+            self._refold(sides)
 
         scene = self._scene.framebuffer
         scene.use()
-        scene.clear(*BACKGROUND)
+        scene.clear(*BACKGROUND, viewport=self._scissor)
         ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self._holder_angle.value = (self._angle_x, self._angle_y)
         self._cube_vao.render(moderngl.TRIANGLES, instances=N_CUBES)
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
 
-        folded = self._kaleidoscope.render(self._scene.texture,
-                                           sides=values.get("sides", defaults["sides"]))
+        self._scene.texture.use(location=0)
+        self._folded.framebuffer.use()
+        self._fold_vao.render(moderngl.TRIANGLES, vertices=self._fold_vertices)
+
         amount = RGB_SHIFT_SCALE * values.get("amount", defaults["amount"])
         angle = math.pi * values.get("angleRGB", defaults["angleRGB"])
-        self._rgb_shift.render(folded, target, offset=(amount * math.cos(angle) / self._aspect,
-                                                       amount * math.sin(angle)))
+        self._rgb_shift.render(self._folded.texture, target,
+                               offset=(amount * math.cos(angle) / self._aspect,
+                                       amount * math.sin(angle)))
 
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:
             return
         super().resize(size)
         self._scene.resize(size)
-        self._kaleidoscope.resize(size)
+        self._folded.resize(size)
         self._apply_size()

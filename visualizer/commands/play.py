@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -71,32 +70,33 @@ def play(
     window_size = parse_size(size)
     try:
         check_display()
-        chosen = _resolve_look(animation, preset)
+        look = resolve_look(animation, preset)
     except DavisError as error:
         fail(str(error))
     features = _encode_songs(songs, model)
     options = _window_options(windowed, window_size, fps_limit, duration, screenshot,
                               sys.stderr.isatty())
     try:
-        _run(features, chosen, options, seed, sync_offset, volume, shuffle, loop)
+        _run(features, look, options, seed, sync_offset, volume, shuffle, loop)
     except DavisError as error:
         fail(str(error))
 
 
-def _resolve_look(animation: str | None, preset_name: str | None):
-    """(animation, mapping or None, parameters or None, preset name): checked before any work."""
+def resolve_look(animation: str | None, preset_name: str | None):
+    """The first animation (and preset), checked before any slow work."""
     from visualizer.animations import animation_class
     from visualizer.presets import find_preset
+    from visualizer.session import Look
 
     if preset_name is not None:
         preset = find_preset(preset_name)
         name, mapping, parameters = preset.resolve()
         if animation is not None and animation != name:
             warning_line(f"--animation {animation} ignored: preset {preset.name} is for {name}")
-        return name, mapping, parameters, preset
+        return Look(name, mapping, parameters, preset)
     name = animation or DEFAULT_ANIMATION
     animation_class(name)
-    return name, None, None, None
+    return Look(name)
 
 
 def _encode_songs(songs: list[Path] | None, model: Path | None) -> dict:
@@ -135,34 +135,12 @@ def _window_options(windowed, size, fps_limit, duration, screenshot, status_line
                          screenshot=screenshot, status_line=status_line)
 
 
-def _run(features: dict, chosen, options, seed, sync_offset, volume, shuffle, loop) -> None:
-    from encoder.audio import song_title
-    from visualizer.audio_output import open_audio
-    from visualizer.mapping import Mapping
-    from visualizer.player import Player
-    from visualizer.playlist import Playlist
-    from visualizer.renderer import Renderer
-    from visualizer.window import Window, open_window
+def _run(features: dict, look, options, seed, sync_offset, volume, shuffle, loop) -> None:
+    from visualizer.session import PlaySession
 
-    name, mapping, parameters, preset = chosen
-    rng = random.Random(seed)
-    playlist = Playlist.build(list(features), shuffle=shuffle, loop=loop, rng=rng)
-    pygame, ctx, window_size = open_window(options)
-    audio, problem = open_audio(volume / 100)
-    if problem:
-        warning_line(f"no audio device ({problem}); playing silently on the wall clock")
-    lookahead = sync_offset / 1000 if sync_offset is not None else audio.latency_s
-    renderer = Renderer(ctx, window_size, name, mapping or Mapping(tuple(range(10))),
-                        seed=seed or 0, parameters=parameters)
-    player = Player(renderer, audio, playlist, features.__getitem__, rng, lookahead, song_title)
-    window = Window(pygame, ctx, window_size, player, options)
-    try:
-        if preset is not None:
-            player.apply_preset(preset.name, name, mapping, parameters, preset.overrides)
-        player.start()
-        window.run()
-    finally:
-        window.release()
-        renderer.release()
-        audio.close()
-        pygame.quit()
+    with PlaySession(features, look, options, seed=seed, sync_offset_ms=sync_offset,
+                     volume=volume / 100, shuffle=shuffle, loop=loop) as session:
+        if session.audio_problem:
+            warning_line(f"no audio device ({session.audio_problem}); playing silently on the "
+                         "wall clock")
+        session.window.run()

@@ -1,0 +1,106 @@
+"""The `davis` command as a user runs it: help, version, and start-up cost (no torch where
+none is needed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+
+def davis(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "visualizer", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd, env={**os.environ})
+
+
+def test_help_lists_the_commands():
+    result = davis("--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert "encode" in result.stdout and "train" in result.stdout
+    assert "Deep audio visualizer" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_no_arguments_shows_help():
+    result = davis()
+    assert "encode" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command, options", [
+    ("encode", ("--model", "--device", "--out", "--format", "--force")),
+    ("train", ("--output", "--arch", "--epochs", "--frames-per-song", "--seed", "--force")),
+])
+def test_command_help_explains_the_options(command, options):
+    result = davis(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"Usage: python -m visualizer {command} [OPTIONS]" in result.stdout
+    for option in options:
+        assert option in result.stdout, option
+    summary = {"encode": "Compute the learned features", "train": "Train a feature-learning"}
+    assert summary[command] in result.stdout
+
+
+def test_version():
+    result = davis("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"davis {version('davis')}"
+
+
+def test_help_does_not_import_torch(python):
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from visualizer.cli import app\n"
+        "runner = CliRunner()\n"
+        "for args in (['--help'], ['encode', '--help'], ['train', '--help'], ['--version']):\n"
+        "    assert runner.invoke(app, args).exit_code == 0, args\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_cached_encode_does_not_import_torch(cli, songs, tiny_model, python):
+    song = songs.chord("cached.wav", seconds=3.0)
+    first = cli("encode", song, "--model", tiny_model)
+    assert first.exit_code == 0, first.output
+    code = (
+        "import sys, traceback\n"
+        "from importlib.abc import MetaPathFinder\n"
+        "class Spy(MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' and not hasattr(self, 'stack'):\n"
+        "            self.stack = [f'{f.filename}:{f.lineno}' for f in traceback.extract_stack()\n"
+        "                          if '/encoder/' in f.filename or '/visualizer/' in f.filename]\n"
+        "spy = Spy()\n"
+        "sys.meta_path.insert(0, spy)\n"
+        "from typer.testing import CliRunner\n"
+        "from visualizer.cli import app\n"
+        f"result = CliRunner().invoke(app, ['encode', {str(song)!r}, '--model', {str(tiny_model)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert '(cached)' in result.stdout, result.stdout\n"
+        "print('torch' in sys.modules)\n"
+        "print(' -> '.join(getattr(spy, 'stack', [])))\n"
+    )
+    result = python(code)
+    assert result.returncode == 0, result.stderr
+    imported, _, chain = result.stdout.strip().partition("\n")
+    assert imported == "False", f"a cached encode imported torch via {chain}"
+
+
+def test_real_process_reports_a_bad_song_on_one_line(songs, tiny_model, rng, tmp_path):
+    # Native decoders (mpg123) must not add their own chatter to stderr.
+    (tmp_path / "noise.mp3").write_bytes(rng.bytes(50_000))
+    result = davis("encode", "noise.mp3", "--model", str(tiny_model), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines()
+             if line.strip() and "Encoding" not in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: noise.mp3: cannot decode audio")
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,137 @@
+"""Parameters, mappings and presets: the rules that turn features into shader uniforms."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from encoder.errors import DavisError
+from encoder.features import BLUR_LEVELS, Features
+from visualizer.mapping import Mapping, ParameterTrack
+from visualizer.parameters import Parameter
+from visualizer.presets import PresetError, find_preset, list_presets, parse_preset, save_new_preset
+
+SIDES = Parameter("sides", avg=12, min=0, max=24, step=-1, blur=1, fps=-1)
+
+
+def constant_features(values: list[float], frames: int = 600) -> Features:
+    row = np.array(values, dtype=np.float32)
+    return Features({level: np.tile(row, (frames, 1)) for level in BLUR_LEVELS})
+
+
+def ramp_features(frames: int = 600) -> Features:
+    """Every feature rises linearly from 0 to 1 over the song."""
+    ramp = np.linspace(0, 1, frames, dtype=np.float32)[:, None].repeat(10, axis=1)
+    return Features({level: ramp for level in BLUR_LEVELS})
+
+
+@pytest.mark.parametrize("feature, expected", [(0.0, 0.0), (0.25, 6.0), (0.5, 12.0), (0.75, 18.0), (1.0, 24.0)])
+def test_feature_maps_piecewise_linearly_through_avg(feature, expected):
+    assert SIDES.value(feature) == pytest.approx(expected)
+
+
+def test_step_rounds_values():
+    hue = Parameter("hue", avg=180, min=0, max=360, step=1)
+    assert hue.value(0.3337) == round(2 * 0.3337 * 180)
+    assert float(hue.value(0.3337)).is_integer()
+
+
+def test_track_matches_the_scalar_rule_for_every_parameter():
+    parameters = (SIDES, Parameter("hue", 180, 0, 360, step=1, blur=10),
+                  Parameter("size", 4.5, 3.5, 13, blur=50))
+    features = ramp_features()
+    mapping = Mapping((3, 7, 1, 0, 2, 4, 5, 6, 8, 9))
+    track = ParameterTrack(parameters, mapping, features)
+    for time_s in (0.0, 1.3, 4.99, 9.99):
+        values = track.values_at(time_s)
+        frame = features.frame_index(time_s)
+        for slot, parameter in enumerate(parameters):
+            x = float(features.blur(parameter.blur)[frame, mapping.permutation[slot]])
+            assert values[parameter.name] == pytest.approx(parameter.value(x), abs=1e-9)
+
+
+def test_rate_limit_holds_values_deterministically():
+    slow = Parameter("sides", 12, 0, 24, fps=0.5)  # at most one change every 2 s
+    track = ParameterTrack((slow,), Mapping(tuple(range(10))), ramp_features())
+    held = [track.values_at(t)["sides"] for t in np.arange(0.0, 1.99, 0.1)]
+    assert len(set(held)) == 1
+    assert track.values_at(2.0)["sides"] != held[0]
+    assert track.values_at(1.5) == track.values_at(1.5)
+
+
+def test_same_seed_gives_same_mappings_and_different_seeds_differ():
+    first = [Mapping.random(random.Random(7)) for _ in range(3)]
+    again = [Mapping.random(random.Random(7)) for _ in range(3)]
+    assert first == again
+    shuffles = {Mapping.random(random.Random(seed)).permutation for seed in range(20)}
+    assert len(shuffles) > 15
+
+
+def test_mapping_round_trips_through_assignment():
+    parameters = (SIDES, Parameter("amount", 0.1, 0, 1))
+    mapping = Mapping((4, 9, 0, 1, 2, 3, 5, 6, 7, 8))
+    assignment = mapping.assignment(parameters)
+    assert assignment == {"sides": 4, "amount": 9}
+    rebuilt = Mapping.from_assignment(parameters, assignment, "test")
+    assert rebuilt.assignment(parameters) == assignment
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ({"nope": 1}, "unknown parameter"),
+    ({"sides": 10}, "feature numbers"),
+    ({"sides": 1, "amount": 1}, "same feature"),
+])
+def test_bad_mapping_in_a_preset_is_explained(assignment, message):
+    with pytest.raises(DavisError, match=message):
+        Mapping.from_assignment((SIDES, Parameter("amount", 0.1, 0, 1)), assignment, "p.json")
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAVIS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_saved_preset_loads_back_identical_and_never_overwrites(data_dir):
+    mapping = {"rotationX": 3, "rotationY": 1, "amount": 0, "sides": 9, "angleRGB": 5}
+    first = save_new_preset("kaleidoscope", mapping)
+    second = save_new_preset("kaleidoscope", mapping)
+    assert first.name != second.name and first.path.exists() and second.path.exists()
+    loaded = find_preset(first.name)
+    animation, rebuilt, _ = loaded.resolve()
+    assert animation == "kaleidoscope"
+    assert rebuilt.assignment(loaded.resolve()[2]) == mapping
+    assert json.loads(first.path.read_text())["davis_version"]
+
+
+def test_shipped_presets_are_valid_and_listed_first(data_dir):
+    save_new_preset("kaleidoscope", {"sides": 1})
+    presets = list_presets()
+    shipped = [p for p in presets if p.shipped]
+    assert len(shipped) >= 3 and presets[:len(shipped)] == shipped
+    for preset in shipped:
+        preset.resolve()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "not valid JSON"),
+    ('["a list"]', "JSON object"),
+    ('{"mapping": {}}', "missing animation"),
+    ('{"animation": "nope", "mapping": {}}', "unknown animation"),
+    ('{"animation": "kaleidoscope", "mapping": {"colour": 1}}', "unknown parameter"),
+    ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"min": "x"}}}', "numbers"),
+    ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"blur": 7}}}', "blur 7"),
+])
+def test_bad_presets_give_one_clear_error(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(DavisError, match=message):
+        parse_preset(text, path).resolve()
+
+
+def test_unknown_preset_name_is_explained(data_dir):
+    with pytest.raises(PresetError, match="no preset named 'missing'"):
+        find_preset("missing")

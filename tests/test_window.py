@@ -1,0 +1,284 @@
+"""The player window, driven like a user would: a real window on Xvfb, real key presses.
+
+Each test opens a `PlaySession` (the same object `davis play` uses) on generated audio with
+synthetic features, presses keys with xdotool (XTEST events, as from a keyboard) and checks
+what a user would see: pixels, the mapping, the animation, saved presets, the song clock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from encoder.features import BLUR_LEVELS, Features
+
+pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)")
+
+SIZE = (480, 270)
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A private X server for this module's windows."""
+    for number in range(90, 110):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("Xvfb did not start")
+        time.sleep(0.05)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DISPLAY", f":{number}")
+        patch.setenv("SDL_AUDIODRIVER", "dummy")
+        yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def user_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAVIS_DATA_DIR", str(tmp_path / "user-data"))
+    return tmp_path / "user-data"
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory, helpers):
+    """A 30 s song on disk (the mixer plays it) and lively synthetic features for it."""
+    path = tmp_path_factory.mktemp("window-songs") / "song.wav"
+    helpers.write_audio(path, helpers.chord(30.0, 22050), 22050)
+    frames = 30 * 60
+    t = np.arange(frames)[:, None] / 60.0
+    phases = np.arange(10)[None, :]
+    values = (0.5 + 0.5 * np.sin(2 * np.pi * t * (0.3 + 0.1 * phases) + phases)).astype(np.float32)
+    return path, Features({level: values for level in BLUR_LEVELS}, title="Test Song")
+
+
+def open_session(song, **options):
+    from visualizer.session import Look, PlaySession
+    from visualizer.window import WindowOptions
+
+    path, features = song
+    window = WindowOptions(windowed=True, size=SIZE, fps_limit=60, status_line=False)
+    return PlaySession({path: features}, Look("kaleidoscope"), window, seed=options.pop("seed", 1),
+                       **options)
+
+
+def press(display: str, *keys: str) -> None:
+    subprocess.run(["xdotool", "key", "--delay", "30", *keys], check=True,
+                   env={**os.environ, "DISPLAY": display})
+
+
+def pump_until(session, condition, timeout_s: float = 5.0) -> bool:
+    """Run frames until `condition()` holds (True) or the time runs out (False)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        session.window.step()
+        if condition():
+            return True
+    return False
+
+
+def frame_pixels(session) -> np.ndarray:
+    from visualizer.window import read_screen
+
+    return read_screen(session.window).astype(np.int16)
+
+
+def test_window_shows_the_animation(display, song):
+    with open_session(song) as session:
+        for _ in range(10):
+            session.window.step()
+        pixels = frame_pixels(session)
+    assert pixels.shape == (SIZE[1], SIZE[0], 3)
+    assert pixels.mean() > 10, "the window stayed black"
+    assert pixels.std() > 10, "the window shows a flat colour, not an animation"
+
+
+def test_pictures_follow_the_music(display, song):
+    with open_session(song) as session:
+        session.window.step()
+        first = frame_pixels(session)
+        pump_until(session, lambda: session.player.song_time_s() > 1.5)
+        later = frame_pixels(session)
+    assert np.abs(first - later).mean() > 2
+
+
+def test_r_reshuffles_the_mapping(display, song):
+    with open_session(song) as session:
+        session.window.step()
+        before = session.renderer.mapping
+        press(display, "r")
+        assert pump_until(session, lambda: session.renderer.mapping != before)
+        assert any("reshuffled" in m.text for m in session.player.visible_messages())
+
+
+def test_n_changes_the_animation(display, song):
+    from visualizer.animations import animation_names
+
+    with open_session(song) as session:
+        session.window.step()
+        before = session.renderer.animation
+        press(display, "n")
+        assert pump_until(session, lambda: session.renderer.animation is not before)
+        if len(animation_names()) > 1:
+            assert session.renderer.animation_name != before.name
+        assert any(m.text.startswith("Animation:") for m in session.player.visible_messages())
+
+
+def test_l_locks_the_mapping_across_animation_changes(display, song):
+    with open_session(song) as session:
+        session.window.step()
+        press(display, "l")
+        assert pump_until(session, lambda: session.player.state.locked)
+        locked = session.renderer.mapping
+        press(display, "n")
+        before = session.renderer.animation
+        assert pump_until(session, lambda: session.renderer.animation is not before)
+        assert session.renderer.mapping == locked
+
+
+def test_s_saves_a_preset_that_loads_back_identical(display, song, user_data):
+    from visualizer.presets import list_presets
+
+    with open_session(song) as session:
+        session.window.step()
+        renderer = session.renderer
+        saved = renderer.mapping.assignment(renderer.parameters)
+        press(display, "s")
+        presets_folder = user_data / "presets"
+        assert pump_until(session, lambda: presets_folder.is_dir() and any(presets_folder.glob("*.json")))
+        number = next(i for i, p in enumerate(list_presets(), 1) if not p.shipped)
+        press(display, "r")
+        assert pump_until(session, lambda: renderer.mapping.assignment(renderer.parameters) != saved)
+        press(display, str(number))
+        assert pump_until(session, lambda: renderer.mapping.assignment(renderer.parameters) == saved)
+        assert session.player.state.locked
+        assert renderer.animation_name == "kaleidoscope"
+    assert len(list(presets_folder.glob("*.json"))) == 1
+
+
+def test_seek_moves_the_clock(display, song):
+    with open_session(song) as session:
+        session.window.step()
+        before = session.player.song_time_s()
+        press(display, "Right")
+        assert pump_until(session, lambda: session.player.song_time_s() > before + 4.0)
+        press(display, "Left")
+        assert pump_until(session, lambda: session.player.song_time_s() < before + 3.0)
+
+
+def test_space_pauses_the_clock_and_the_picture(display, song):
+    with open_session(song) as session:
+        pump_until(session, lambda: session.player.song_time_s() > 0.3)
+        press(display, "space")
+        assert pump_until(session, lambda: session.player.audio.paused)
+        pump_until(session, lambda: False, timeout_s=0.2)
+        held = session.player.song_time_s()
+        first = frame_pixels(session)
+        pump_until(session, lambda: False, timeout_s=0.6)
+        assert session.player.song_time_s() == pytest.approx(held, abs=0.03)
+        assert np.abs(frame_pixels(session) - first).mean() < 0.5
+        press(display, "space")
+        assert pump_until(session, lambda: session.player.song_time_s() > held + 0.3)
+
+
+def test_bad_preset_shows_a_message_instead_of_crashing(display, song, user_data):
+    folder = user_data / "presets"
+    folder.mkdir(parents=True)
+    (folder / "broken.json").write_text('{"animation": "kaleidoscope", "mapping": {"colour": 3}}')
+    from visualizer.presets import list_presets
+
+    number = next(i for i, p in enumerate(list_presets(), 1) if p.name == "broken")
+    with open_session(song) as session:
+        pump_until(session, lambda: False, timeout_s=0.3)
+        clean = frame_pixels(session)
+        press(display, str(number))
+        assert pump_until(session, lambda: any(m.kind == "error" for m in session.player.visible_messages()))
+        message = next(m for m in session.player.visible_messages() if m.kind == "error")
+        assert "unknown parameter" in message.text and "colour" in message.text
+        session.window.step()
+        with_message = frame_pixels(session)
+        assert session.window.running
+    bottom = slice(SIZE[1] * 2 // 3, SIZE[1])
+    assert np.abs(with_message[bottom] - clean[bottom]).mean() > 1
+
+
+def test_hud_and_help_are_drawn(display, song):
+    with open_session(song) as session:
+        press(display, "d")
+        assert pump_until(session, lambda: session.player.state.hud)
+        session.window.step()
+        info = session.window.hud_info()
+        assert info["animation"] == "kaleidoscope" and len(info["features"]) == 10
+        assert {name for name, _, _ in info["table"]} == {p.name for p in session.renderer.parameters}
+        press(display, "h")
+        assert pump_until(session, lambda: session.player.state.help)
+        session.window.step()
+        keys = {panel.key for panel in session.window._current_panels()}
+    assert {"hud", "help"} <= keys
+
+
+def test_q_quits(display, song):
+    with open_session(song) as session:
+        session.window.step()
+        press(display, "q")
+        assert pump_until(session, lambda: not session.window.running)
+
+
+def test_songs_advance_and_the_playlist_ends(display, tmp_path, helpers):
+    from visualizer.session import Look, PlaySession
+    from visualizer.window import WindowOptions
+
+    songs = {}
+    for index in range(2):
+        path = helpers.write_audio(tmp_path / f"s{index}.wav", helpers.chord(1.0, 22050), 22050)
+        songs[path] = Features({level: np.full((60, 10), 0.5, np.float32) for level in BLUR_LEVELS},
+                               title=f"song {index}")
+    options = WindowOptions(windowed=True, size=SIZE, fps_limit=60, status_line=False)
+    with PlaySession(songs, Look("kaleidoscope"), options, seed=0) as session:
+        titles = set()
+        while session.window.step():
+            titles.add(session.player.title)
+    assert titles == {"song 0", "song 1"}
+
+
+def test_switching_animations_1000_times_does_not_leak(display, song):
+    """GL objects are released on each switch: the GL names handed out get reused and the
+    process memory stays flat."""
+    with open_session(song) as session:
+        renderer = session.renderer
+
+        def switch(times: int) -> None:
+            for _ in range(times):
+                renderer.set_animation("kaleidoscope")
+                renderer.render(1.0)
+            session.ctx.finish()
+
+        switch(100)
+        rss_before = _rss_bytes()
+        probe = session.ctx.texture((4, 4), 4)
+        name_before = probe.glo
+        probe.release()
+        switch(1000)
+        probe = session.ctx.texture((4, 4), 4)
+        name_after = probe.glo
+        probe.release()
+        growth = _rss_bytes() - rss_before
+    assert name_after <= name_before + 16, "GL texture names keep growing: objects leak"
+    assert growth < 30 * 2**20, f"process memory grew by {growth / 2**20:.1f} MiB over 1000 switches"
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
