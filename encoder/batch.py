@@ -29,7 +29,7 @@ class FeatureSource:
 
     def __init__(self, model_path: Path | None = None, device: str = "auto",
                  cache: FeatureCache | None = None) -> None:
-        from encoder.model import DEFAULT_MODEL_PATH, read_metadata
+        from encoder.model_file import DEFAULT_MODEL_PATH, read_metadata
 
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL_PATH
         read_metadata(self.model_path)  # fail early, and without torch, on a bad model file

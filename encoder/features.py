@@ -19,7 +19,7 @@ BLUR_LEVELS: tuple[int, ...] = (1, 10, 50, 100, 300, 1000, 3000)
 FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compare levels explicitly
 class Features:
     """Normalised features of a song.
 

@@ -112,9 +112,9 @@ def set_input_normalisation(model: Autoencoder, train_inputs: torch.Tensor) -> N
 def pca_reconstruction_mse(train: torch.Tensor, heldout: torch.Tensor, components: int) -> float:
     """Held-out MSE of the best linear code of `components` numbers fitted on `train`."""
     mean = train.mean(0)
-    _, _, basis = torch.pca_lowrank(train - mean, q=min(components + 10, train.shape[1]),
+    _, _, basis = torch.pca_lowrank(train - mean, q=min(components + 10, *train.shape),
                                     center=False, niter=6)
-    basis = basis[:, :components]
+    basis = basis[:, :min(components, basis.shape[1])]
     centred = heldout - mean
     return float(((centred @ basis) @ basis.T - centred).square().mean())
 

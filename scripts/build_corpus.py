@@ -31,6 +31,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_common import (  # noqa: E402
+    DEMO_TITLE,
     DEMO_WORK,
     DRUM_CHANNEL,
     DRUM_KITS,
@@ -263,6 +264,7 @@ class Candidate:
     piece_id: str
     group: str
     work: str  # the piece without file extension, shared by e.g. .krn and .mxl versions
+    tune: str  # the tune's name for folk tunes (shared by variants of one tune), else `work`
 
     @property
     def filename(self) -> str:
@@ -353,31 +355,47 @@ def corpus_candidates() -> list[Candidate]:
 
     root = Path(common.getCorpusFilePath())
     candidates: dict[str, Candidate] = {}
+    titles: set[str] = set()
     for path in sorted(corpus.getCorePaths(), key=str):
         rel = Path(path).relative_to(root).as_posix()
         group = rel.split("/")[0]
         if group in EXCLUDED_GROUPS:
             continue
         stem = rel.rsplit(".", 1)[0]
-        for number in abc_tune_numbers(Path(path)):
-            piece_id = f"{rel}#{number}" if number else rel
-            work = f"{stem}#{number}" if number else stem
-            candidates.setdefault(work, Candidate(piece_id, group, work))
-    return [c for c in candidates.values() if c.work != DEMO_WORK]
+        for number, title in abc_tunes(Path(path)):
+            piece_id = f"{rel}#{number}" if number is not None else rel
+            work = f"{stem}#{number}" if number is not None else stem
+            if title and title.lower() in titles:
+                continue  # the same tune printed twice (in one book or two)
+            titles.add(title.lower())
+            candidates.setdefault(work, Candidate(piece_id, group, work, tune_name(title) or work))
+    demo_tune = tune_name(DEMO_TITLE)
+    return [c for c in candidates.values() if c.work != DEMO_WORK and c.tune != demo_tune]
 
 
-def abc_tune_numbers(path: Path) -> list[int | None]:
-    """Tune numbers of an ABC file holding several tunes; [None] for any other file."""
+def abc_tunes(path: Path) -> list[tuple[int | None, str]]:
+    """(tune number, title) of each tune in an ABC file (number None for single-tune files);
+    [(None, "")] for other formats."""
     if path.suffix.lower() != ".abc":
-        return [None]
-    numbers = re.findall(r"^X:\s*(\d+)", path.read_text(encoding="latin-1"), flags=re.MULTILINE)
-    unique = list(dict.fromkeys(int(n) for n in numbers))
-    return unique if len(unique) > 1 else [None]
+        return [(None, "")]
+    text = path.read_text(encoding="latin-1")
+    tunes = re.findall(r"^X:\s*(\d+)[^\n]*\n(?:(?!X:)[^\n]*\n)*?T:\s*([^\n]*)", text, flags=re.MULTILINE)
+    tunes = list({int(n): title.strip() for n, title in reversed(tunes)}.items())[::-1]
+    if len(tunes) <= 1:
+        return [(None, tunes[0][1] if tunes else "")]
+    return tunes
+
+
+def tune_name(title: str) -> str:
+    """A title reduced to its first phrase, lower case, without articles: variants share it."""
+    title = re.sub(r"\b(mrs?|st|capt|col|dr|genl?|honble|lt|sr|jr|no|\d+[a-z]*)\.", r"\1", title.lower())
+    first = re.split(r"[.(,;:]|--", title, maxsplit=1)[0].replace("'", "")
+    return " ".join(w for w in re.findall(r"[a-z0-9]+", first) if w not in {"the", "a", "an"})
 
 
 def is_heldout(candidate: Candidate, seed: int) -> bool:
-    """Split by piece: a fixed one-in-HELDOUT_BUCKETS share of pieces is held out."""
-    return int(rng_for(seed, "split:" + candidate.work).integers(HELDOUT_BUCKETS)) == 0
+    """Split by piece: a fixed one-in-HELDOUT_BUCKETS share of tunes is held out, variants together."""
+    return int(rng_for(seed, "split:" + candidate.tune).integers(HELDOUT_BUCKETS)) == 0
 
 
 def interleave(candidates: list[Candidate], seed: int, limit: int) -> list[Candidate]:

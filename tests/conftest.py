@@ -38,6 +38,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a test that takes more than ~30 s")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the window (GLX) tests before any test makes a standalone EGL context: with Mesa,
+    once a process has used EGL, making a GLX context current fails with BadAccess and the X
+    error ends the process. (`davis play` itself never mixes the two in one process.)"""
+    items.sort(key=lambda item: 0 if item.path.name == "test_window.py" else 1)
+
+
 # --- signals: (samples,) float64 in [-1, 1] -------------------------------------------------
 
 def sine_sweep(seconds: float, rate: int, f0: float = 80.0, f1: float = 4000.0,

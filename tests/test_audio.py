@@ -3,7 +3,6 @@ model's rate; finding songs in folders."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest

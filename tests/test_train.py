@@ -8,7 +8,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from encoder.features import Features
 from encoder.model import load_model, read_metadata

@@ -254,28 +254,28 @@ def test_songs_advance_and_the_playlist_ends(display, tmp_path, helpers):
 
 
 def test_switching_animations_1000_times_does_not_leak(display, song):
-    """GL objects are released on each switch: the GL names handed out get reused and the
-    process memory stays flat."""
+    """GL objects are released on each switch: the process memory stays flat.
+
+    (Mesa never reuses GL names, so counting names would not show leaks; each kaleidoscope
+    holds several MiB of textures, so 1000 leaked ones would show in memory at once.)
+    """
     with open_session(song) as session:
         renderer = session.renderer
 
         def switch(times: int) -> None:
             for _ in range(times):
+                old = renderer.animation
                 renderer.set_animation("kaleidoscope")
                 renderer.render(1.0)
+                assert old.live_objects == 0
             session.ctx.finish()
 
         switch(100)
         rss_before = _rss_bytes()
-        probe = session.ctx.texture((4, 4), 4)
-        name_before = probe.glo
-        probe.release()
         switch(1000)
-        probe = session.ctx.texture((4, 4), 4)
-        name_after = probe.glo
-        probe.release()
         growth = _rss_bytes() - rss_before
-    assert name_after <= name_before + 16, "GL texture names keep growing: objects leak"
+        assert session.ctx.error == "GL_NO_ERROR"
+    print(f"RSS growth over 1000 switches: {growth / 2**20:.1f} MiB")
     assert growth < 30 * 2**20, f"process memory grew by {growth / 2**20:.1f} MiB over 1000 switches"
 
 

@@ -107,18 +107,20 @@ class Renderer:
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:
             return
-        self._release_targets()
+        old = (self.framebuffer, self._color, self._depth)
         self.size = size
         self._color = self.ctx.texture(size, 4)
         self._depth = self.ctx.depth_renderbuffer(size)
         self.framebuffer = self.ctx.framebuffer(color_attachments=[self._color],
                                                 depth_attachment=self._depth)
-        self.animation.resize(size)
-
-    def _release_targets(self) -> None:
-        for resource in (self.framebuffer, self._color, self._depth):
+        self.framebuffer.use()  # never leave a released framebuffer bound
+        for resource in old:
             resource.release()
+        self.animation.resize(size)
 
     def release(self) -> None:
         self.animation.release()
-        self._release_targets()
+        # moderngl rebinds "the current framebuffer" after creating one: it must not be ours.
+        self.ctx.detect_framebuffer(0).use()
+        for resource in (self.framebuffer, self._color, self._depth):
+            resource.release()

@@ -38,6 +38,7 @@ BACKGROUND = (0.02, 0.02, 0.05, 1.0)
 RGB_SHIFT_SCALE = 0.02  # amount 1 shifts red and blue by 2% of the screen height
 TAU = 2.0 * math.pi
 MAX_PIECE = math.pi / 4  # widest triangle of the kaleidoscope fan, radians
+MAX_SIDES = 256.0  # a preset may raise `sides`; past this the wedges are thinner than a pixel
 # Nearest sampling is exact for the (axis-aligned) RGB shift and, for the 1:1 rotations of
 # the fold, costs half of bilinear on llvmpipe for a difference only along cube edges.
 FOLD_FILTER = moderngl.NEAREST
@@ -114,8 +115,9 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
     w = 2 pi / sides; a' = |mod(a, w) - w / 2|; sample at |p| (cos a', sin a'). Within the
     half-wedge [k w, k w + w/2] that is a reflection (a' = k w + w/2 - a), within
     [k w + w/2, (k + 1) w] a rotation (a' = a - k w - w/2): affine, so exact per vertex.
-    Fewer than one side: no folding (one full-screen quad).
+    Fewer than one side: no folding (one full-screen quad); more than MAX_SIDES: MAX_SIDES.
     """
+    sides = min(sides, MAX_SIDES)
     if not sides >= 1.0:  # also catches NaN
         corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
         return np.array([(x, y, (x + 1) / 2, (y + 1) / 2)
@@ -152,6 +154,7 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
 def fold_source_box(sides: float, size: tuple[int, int], margin: int = 2) -> tuple[int, int, int, int]:
     """The pixel box (x, y, w, h) of the scene that `fold_mesh` reads (all of it if no fold)."""
     width, height = size
+    sides = min(sides, MAX_SIDES)
     if not sides >= 1.0:
         return (0, 0, width, height)
     aspect = width / max(height, 1)
@@ -173,7 +176,7 @@ class Kaleidoscope(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = {p.name: p.default for p in type(self).parameters()}
+        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
         self._values = dict(self._defaults)
         self._angle_x = 0.0
         self._angle_y = 0.0
@@ -246,10 +249,12 @@ class Kaleidoscope(Animation):
         scene = self._scene.framebuffer
         scene.use()
         scene.clear(*BACKGROUND, viewport=self._scissor)
-        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        # set every flag this draw depends on (another animation may have left blending on)
+        ctx.enable_only(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        ctx.cull_face = "back"
         self._holder_angle.value = (self._angle_x, self._angle_y)
         self._cube_vao.render(moderngl.TRIANGLES, instances=N_CUBES)
-        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        ctx.enable_only(moderngl.NOTHING)
 
         self._scene.texture.use(location=0)
         self._folded.framebuffer.use()

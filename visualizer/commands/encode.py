@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from visualizer.console import EXIT_BAD_INPUT, error_line, fail, out, progress_bar
 
@@ -36,7 +37,7 @@ def encode(
     songs: SongsArgument = None,
     model: ModelOption = None,
     device: DeviceOption = Device.auto,
-    out_path: Annotated[Optional[Path], typer.Option(
+    out_arg: Annotated[Optional[str], typer.Option(
         "--out", "-o", help="Also write the features here: a file for one song, a folder for "
                             "several.", show_default=False)] = None,
     format: Annotated[Optional[Format], typer.Option(
@@ -54,6 +55,8 @@ def encode(
     from encoder.batch import FeatureSource
     from encoder.errors import DavisError
 
+    out_path = Path(out_arg) if out_arg else None
+    out_is_folder = bool(out_arg) and (out_arg.endswith(("/", "\\")) or Path(out_arg).is_dir())
     paths, problems = find_songs(songs or [DEMO_SONG])
     for problem in problems:
         error_line(str(problem))
@@ -63,7 +66,7 @@ def encode(
         fail(str(error))
     chosen_format = format or (Format.json if out_path and out_path.suffix.lower() == ".json"
                                else Format.npz)
-    destinations = _destinations(paths, out_path, chosen_format) if out_path else {}
+    destinations = _destinations(paths, out_path, chosen_format, out_is_folder) if out_path else {}
     failures = len(problems)
     with progress_bar() as progress:
         task = progress.add_task("Encoding", total=len(paths), status="")
@@ -84,9 +87,10 @@ def encode(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _destinations(paths: list[Path], out_path: Path, chosen: Format) -> dict[Path, Path]:
+def _destinations(paths: list[Path], out_path: Path, chosen: Format,
+                  out_is_folder: bool) -> dict[Path, Path]:
     """Where each song's file goes: OUT itself for one song, OUT/<name>.<format> otherwise."""
-    if len(paths) == 1 and not out_path.is_dir() and not str(out_path).endswith("/"):
+    if len(paths) == 1 and not out_is_folder:
         return {paths[0]: out_path}
     taken: set[str] = set()
     destinations = {}
@@ -116,7 +120,7 @@ def _write(features, destination: Path, chosen: Format):
 def _report(outcome, destination: Path | None) -> None:
     features = outcome.features
     minutes, seconds = divmod(features.duration_s, 60)
-    where = f" → {destination}" if destination else ""
+    where = f" → {escape(str(destination))}" if destination else ""
     cached = " [dim](cached)[/]" if outcome.from_cache else ""
-    out.print(f"[green]✓[/] {outcome.path}  {int(minutes)}:{seconds:04.1f}  "
+    out.print(f"[green]✓[/] {escape(str(outcome.path))}  {int(minutes)}:{seconds:04.1f}  "
               f"{features.n_frames} frames{cached}{where}", soft_wrap=True)

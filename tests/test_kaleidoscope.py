@@ -1,0 +1,281 @@
+"""The kaleidoscope animation, rendered offscreen through the Renderer (standalone EGL)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from visualizer.animations import animation_class, animation_names
+from visualizer.animations.kaleidoscope import Kaleidoscope, fold_mesh
+from visualizer.mapping import Mapping
+from visualizer.renderer import Renderer
+
+SIZE = (320, 180)
+IDENTITY = Mapping(tuple(range(N_FEATURES)))  # parameter slot i reads feature i
+SLOT = {name: slot for slot, name in enumerate(("rotationX", "rotationY", "amount", "sides",
+                                                 "angleRGB"))}
+FRAMES = 21  # song time 0 .. 2 s in steps of 0.1 s (the renderer's largest step)
+
+# Mean absolute difference (0–255, over every channel of every pixel) that counts as "the
+# picture changed". Identical inputs give exactly 0 (test_deterministic), so any threshold
+# above rounding noise separates; 2.0 demands a change over a large part of the frame — an
+# edge-only or single-wedge artefact stays far below it, while the weakest parameter changes
+# tested here (RGB-shift amount and direction, which move only the red and blue edges)
+# measure about 4.4 and 5.2 at 320x180, and the others 35–56.
+CHANGED = 2.0
+
+
+def features(values: dict[int, float], frames: int = 200) -> Features:
+    """Constant features: 0.5 everywhere except the given {feature: value}."""
+    table = np.full((frames, N_FEATURES), 0.5, dtype=np.float32)
+    for feature, value in values.items():
+        table[:, feature] = value
+    return Features(levels={level: table.copy() for level in BLUR_LEVELS})
+
+
+def render(ctx, feature_values: dict[int, float] | None = None, *, size=SIZE, seed: int = 0,
+           frames: int = FRAMES) -> np.ndarray:
+    """A fresh renderer's frame after `frames` steps of 0.1 s with constant features."""
+    renderer = Renderer(ctx, size, "kaleidoscope", IDENTITY, seed=seed)
+    try:
+        renderer.set_features(features(feature_values or {}))
+        for frame in range(frames):
+            renderer.render(frame * 0.1)
+        return renderer.read_rgb().copy()
+    finally:
+        renderer.release()
+        park_framebuffer(ctx)
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def assert_lively(image: np.ndarray) -> None:
+    """Not black, not one flat colour: a lit, coloured picture.
+
+    (A cube passing next to the camera can fill the sampled wedge for a moment — as in the
+    original — so the frames tested are chosen where seed 0 shows many cubes.)
+    """
+    assert image.mean() > 10, image.mean()
+    assert image.max() > 150, image.max()
+    colours = np.unique(image.reshape(-1, 3) // 16, axis=0)
+    assert len(colours) >= 10, len(colours)
+
+
+def test_registered_with_its_parameter_table():
+    assert animation_class("kaleidoscope") is Kaleidoscope
+    assert "kaleidoscope" in animation_names()
+    parameters = {p.name: p for p in Kaleidoscope.parameters()}
+    assert list(parameters) == list(SLOT)
+    assert (parameters["sides"].avg, parameters["sides"].min, parameters["sides"].max) == (12, 0, 24)
+    assert parameters["amount"].blur == 100 and parameters["rotationX"].fps == 1.0
+    assert all(p.description for p in parameters.values()) and Kaleidoscope.description()
+
+
+def test_renders_a_lit_coloured_frame(gl_context):
+    image = render(gl_context)
+    assert image.shape == (SIZE[1], SIZE[0], 3)
+    assert_lively(image)
+
+
+@pytest.mark.parametrize("name, low, high, others", [
+    ("rotationX", 0.0, 1.0, {}),
+    ("rotationY", 0.0, 1.0, {}),
+    ("amount", 0.0, 1.0, {}),
+    ("sides", 0.0, 1.0, {}),
+    # angleRGB's min and max (0 and 2 pi) are the same direction: compare 0 with pi/2, with
+    # a strong shift so that the direction shows
+    ("angleRGB", 0.0, 0.5, {"amount": 1.0}),
+])
+def test_each_parameter_changes_the_picture(gl_context, name, low, high, others):
+    base = {SLOT[other]: value for other, value in others.items()}
+    a = render(gl_context, {**base, SLOT[name]: low})
+    b = render(gl_context, {**base, SLOT[name]: high})
+    assert difference(a, b) > CHANGED, (name, difference(a, b))
+
+
+def test_deterministic(gl_context):
+    first = render(gl_context, {0: 0.8, 3: 0.3}, seed=7)
+    second = render(gl_context, {0: 0.8, 3: 0.3}, seed=7)
+    assert first.tobytes() == second.tobytes()
+    other_seed = render(gl_context, {0: 0.8, 3: 0.3}, seed=8)
+    assert difference(first, other_seed) > CHANGED
+
+
+@pytest.mark.parametrize("sides", [0.0, 0.5, 1.0, 1.5, 2.7, 5.0, 12.0, 13.37, 24.0, 40.0])
+@pytest.mark.parametrize("size", [(320, 180), (180, 320), (97, 61)])
+def test_fold_covers_every_pixel(gl_context, sides, size):
+    """No pixel is left unwritten by the kaleidoscope fan (at any sides, any aspect).
+
+    Every written pixel has all channels above 0 (the background is (5, 5, 13) and the
+    darkest lit cube channel is about 3), so a 0 would be a hole in the fan.
+    """
+    renderer = Renderer(gl_context, size, "kaleidoscope", IDENTITY, seed=1)
+    try:
+        values = dict(renderer.values, sides=sides)
+        renderer.animation.update(0.5, values)
+        renderer.framebuffer.use()
+        renderer.framebuffer.clear(0.0, 0.0, 0.0, 1.0)
+        renderer.animation.render(renderer.framebuffer)
+        image = renderer.read_rgb()
+        assert image.min() > 0, np.argwhere(image.min(axis=2) == 0)[:5]
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+REFERENCE_FOLD = """
+#include "common/fullscreen.glsl"
+#if defined FRAGMENT_SHADER
+uniform sampler2D source;
+uniform float sides;
+uniform float aspect;
+out vec4 color;
+void main() {
+    vec2 p = (uv - 0.5) * vec2(aspect, 1.0);
+    if (sides >= 1.0) {
+        float r = length(p);
+        float wedge = 6.28318530718 / sides;
+        float a = mod(atan(p.y, p.x), wedge);
+        a = abs(a - 0.5 * wedge);
+        p = r * vec2(cos(a), sin(a));
+    }
+    color = texture(source, p / vec2(aspect, 1.0) + 0.5);
+}
+#endif
+"""
+
+
+def reference_fold_program(ctx):
+    from visualizer.shaders import GLSL_VERSION, shader_source
+
+    source = REFERENCE_FOLD.replace('#include "common/fullscreen.glsl"',
+                                    shader_source("common/fullscreen.glsl"))
+    return ctx.program(
+        vertex_shader=f"{GLSL_VERSION}\n#define VERTEX_SHADER\n{source}",
+        fragment_shader=f"{GLSL_VERSION}\n#define FRAGMENT_SHADER\n{source}")
+
+
+@pytest.mark.parametrize("sides", [0.0, 1.0, 2.5, 7.0, 12.0, 24.0])
+def test_fold_matches_the_per_pixel_kaleidoscope(gl_context, sides):
+    """The triangle fan gives the picture of the original per-pixel fold (KaleidoShader).
+
+    Both sample the same scene texture with nearest filtering; they may pick a neighbouring
+    texel where a sample lands on a texel boundary, so a few per cent of pixels may differ.
+    """
+    import moderngl
+
+    ctx = gl_context
+    renderer = Renderer(ctx, SIZE, "kaleidoscope", IDENTITY, seed=2)
+    target = ctx.texture(SIZE, 4)
+    framebuffer = ctx.framebuffer(color_attachments=[target])
+    program = vao = None
+    try:
+        animation = renderer.animation
+        renderer.values = dict(renderer.values, sides=sides)  # no features: values stay
+        renderer.render(0.0)
+        renderer.render(0.1)
+        folded = np.frombuffer(animation._folded.framebuffer.read(components=3), np.uint8)
+
+        program = reference_fold_program(ctx)
+        vao = ctx.vertex_array(program, [])
+        program["sides"].value = sides
+        program["aspect"].value = SIZE[0] / SIZE[1]
+        animation._scene.texture.use(location=0)
+        framebuffer.use()
+        vao.render(moderngl.TRIANGLES, vertices=3)
+        reference = np.frombuffer(framebuffer.read(components=3), np.uint8)
+        differing = (folded.reshape(-1, 3) != reference.reshape(-1, 3)).any(axis=1).mean()
+        assert differing < 0.03, differing
+        assert difference(folded, reference) < 2.0
+    finally:
+        for resource in (vao, program, framebuffer, target):
+            if resource is not None:
+                resource.release()
+        renderer.release()
+        park_framebuffer(ctx)
+
+
+def test_fold_mesh_shapes():
+    assert fold_mesh(0.0, 16 / 9).shape == (6, 4)
+    assert fold_mesh(float("nan"), 1.0).shape == (6, 4)
+    for sides in (1.0, 3.5, 12.0, 24.0):
+        mesh = fold_mesh(sides, 16 / 9)
+        assert mesh.shape[0] % 3 == 0 and mesh.dtype == np.float32
+        assert np.all(np.isfinite(mesh))
+    # a preset raising `sides` absurdly cannot make the mesh (or its rebuild) explode
+    assert len(fold_mesh(1e9, 1.0)) <= 3 * (2 * 256 + 4)
+    # one triangle per half wedge (plus the pieces cut at the atan seam)
+    assert len(fold_mesh(12.0, 1.0)) // 3 == 24
+    assert math.isclose(np.abs(fold_mesh(12.0, 1.0)[:, :2]).max(), 1.01 * math.sqrt(2)
+                        / math.cos(math.pi / 8), rel_tol=1e-5)
+
+
+def test_survives_a_resize(gl_context):
+    renderer = Renderer(gl_context, SIZE, "kaleidoscope", IDENTITY, seed=0)
+    try:
+        renderer.set_features(features({}))
+        for frame in range(20):
+            renderer.render(frame * 0.1)
+        assert_lively(renderer.read_rgb())
+        # Renderer.resize releases its bound target before creating the new one; park first
+        # so that moderngl's rebind after creation finds a live framebuffer.
+        park_framebuffer(gl_context)
+        renderer.resize((256, 400))
+        assert renderer.animation.size == (256, 400)
+        for frame in range(20, 30):
+            renderer.render(frame * 0.1)
+        image = renderer.read_rgb()
+        assert image.shape == (400, 256, 3)
+        assert_lively(image)
+        assert image.min() > 0  # the fold covers the new (portrait) frame
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_releases_its_gl_objects(gl_context):
+    renderer = Renderer(gl_context, SIZE, "kaleidoscope", IDENTITY, seed=0)
+    try:
+        renderer.render(0.0)
+        old = renderer.animation
+        assert old.live_objects > 0
+        for _ in range(5):
+            renderer.set_animation("kaleidoscope")
+            renderer.render(0.1)
+            assert old.live_objects == 0
+            old = renderer.animation
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+    assert renderer.animation.live_objects == 0
+
+
+def test_creating_and_releasing_does_not_leak(gl_context):
+    def cycle():
+        renderer = Renderer(gl_context, SIZE, "kaleidoscope", IDENTITY, seed=0)
+        renderer.render(0.0)
+        renderer.render(0.1)
+        renderer.release()
+        park_framebuffer(gl_context)
+        assert renderer.animation.live_objects == 0
+
+    for _ in range(20):  # warm up the driver's caches and Python's allocators
+        cycle()
+    gl_context.finish()
+    before = resident_bytes()
+    for _ in range(200):
+        cycle()
+    gl_context.finish()
+    growth = resident_bytes() - before
+    assert growth < 4 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB"
