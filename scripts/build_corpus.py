@@ -21,13 +21,23 @@ import tempfile
 import time
 import warnings
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile as sf
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_common import (  # noqa: E402
@@ -94,10 +104,12 @@ ENSEMBLES: dict[str, Ensemble] = {
     "brass": Ensemble((56, 59, 61, 62), (60, 61, 57), (57, 58), drums=0.35, weight=1),
     "choir": Ensemble((52, 53, 54), (52, 53, 91), (52, 48, 19), drums=0.1, weight=0.8),
     "guitar": Ensemble((24, 25, 26, 27, 29, 30), (24, 25, 27, 28), (32, 33, 34, 35), drums=0.75, weight=1.5),
-    "synth": Ensemble((80, 81, 82, 83, 84, 85, 87), (88, 89, 90, 91, 92, 94, 95, 62, 63), (38, 39, 87), drums=0.85, weight=1.5),
+    "synth": Ensemble((80, 81, 82, 83, 84, 85, 87), (88, 89, 90, 91, 92, 94, 95, 62, 63), (38, 39, 87),
+                      drums=0.85, weight=1.5),
     "mallets": Ensemble((8, 9, 10, 11, 12, 13, 108), (11, 12, 46, 45), (32, 12, 0), drums=0.3, weight=0.8),
     "band": Ensemble((56, 65, 66, 64, 29, 81, 22), (0, 4, 16, 27, 61, 25), (33, 34, 35, 36), drums=0.8, weight=1.5),
-    "mixed": Ensemble((0, 4, 11, 24, 40, 56, 65, 68, 73, 80, 81, 105), (0, 16, 25, 41, 46, 48, 52, 61, 88, 89), (32, 33, 38, 42, 57, 70), drums=0.45, weight=2),
+    "mixed": Ensemble((0, 4, 11, 24, 40, 56, 65, 68, 73, 80, 81, 105), (0, 16, 25, 41, 46, 48, 52, 61, 88, 89),
+                      (32, 33, 38, 42, 57, 70), drums=0.45, weight=2),
 }  # fmt: skip
 BASS_PROGRAMS = (32, 33, 34, 35, 36, 38, 39)
 KIT_BY_STYLE = {
@@ -124,7 +136,7 @@ def pick(rng: np.random.Generator, options: dict[str, float]) -> str:
 
 
 def choose_window(piece: Piece, bpm: float, max_seconds: float, rng: np.random.Generator) -> Piece:
-    """Clip long pieces (sometimes from a later bar), loop very short ones."""
+    """Clip long pieces (sometimes starting at a later bar); repeat short ones up to about 20 s."""
     max_quarters = max_seconds * bpm / 60
     if piece.length > max_quarters:
         start = 0.0
@@ -133,7 +145,7 @@ def choose_window(piece: Piece, bpm: float, max_seconds: float, rng: np.random.G
             start = float(late_starts[int(rng.integers(len(late_starts)))])
         return piece.window(start, start + max_quarters)
     looped = piece
-    while looped.length * 60 / bpm < 20 and looped.length * 2 <= max_quarters + piece.length:
+    while looped.end * 60 / bpm < 20 and looped.end + piece.end <= max_quarters:
         looped = looped.then(piece)
     return looped
 
@@ -187,16 +199,14 @@ def melodic_channels(count: int) -> list[int]:
     return [free[i % len(free)] for i in range(count)]
 
 
-def voice_notes(
-    piece: Piece, programs: list[int], bass_voice: int | None, transpose: int, rng: np.random.Generator
-) -> list[Note]:
-    """Velocity-shaped, transposed notes for all voices."""
+def voice_notes(piece: Piece, bass_voice: int | None, transpose: int, rng: np.random.Generator) -> list[Note]:
+    """Velocity-shaped, transposed notes for all voices (the bass voice moved to the bass octave)."""
     base = rng.uniform(55, 105)
     levels = section_levels(piece, rng)
     swell_period, swell_phase = rng.uniform(8, 32), rng.uniform(0, 2 * np.pi)
     channels = melodic_channels(len(piece.voices))
     notes: list[Note] = []
-    for index, (voice, channel) in enumerate(zip(piece.voices, channels)):
+    for index, (voice, channel) in enumerate(zip(piece.voices, channels, strict=True)):
         gain = rng.uniform(0.85, 1.1)
         shift = transpose
         if index == bass_voice:
@@ -223,9 +233,9 @@ def arrange(piece: Piece, rng: np.random.Generator, max_seconds: float) -> Arran
     if with_drums and len(piece.voices) >= 2 and rng.random() < 0.8:
         bass_voice = int(np.argmin([v.mean_pitch for v in piece.voices]))
         programs[bass_voice] = int(rng.choice(BASS_PROGRAMS))
-    notes = voice_notes(piece, programs, bass_voice, transpose, rng)
+    notes = voice_notes(piece, bass_voice, transpose, rng)
     channels = melodic_channels(len(piece.voices))
-    program_map = {c: p for c, p in zip(channels, programs)}
+    program_map = dict(zip(channels, programs, strict=True))
     info: dict[str, object] = {"ensemble": ensemble_name, "bpm": round(bpm, 1), "transpose": transpose}
     if len(piece.voices) == 1 and (with_drums or rng.random() < 0.25):
         bass_channel = melodic_channels(2)[1]
@@ -399,7 +409,8 @@ def is_heldout(candidate: Candidate, seed: int) -> bool:
 
 
 def interleave(candidates: list[Candidate], seed: int, limit: int) -> list[Candidate]:
-    """Shuffle within each corpus folder, then draw folders by GROUP_WEIGHTS."""
+    """Shuffle within each corpus folder, then take folders in GROUP_WEIGHTS proportions
+    (smooth weighted round-robin, so small folders get their share exactly)."""
     rng = rng_for(seed, "order")
     queues: dict[str, deque[Candidate]] = {}
     for c in candidates:
@@ -409,9 +420,13 @@ def interleave(candidates: list[Candidate], seed: int, limit: int) -> list[Candi
         queues[name] = deque(items[i] for i in rng.permutation(len(items)))
     misc = [g for g in queues if g not in GROUP_WEIGHTS]
     weights = {g: GROUP_WEIGHTS.get(g, MISC_WEIGHT / max(1, len(misc))) for g in queues}
+    credit = dict.fromkeys(queues, 0.0)
     order: list[Candidate] = []
     while queues and len(order) < limit:
-        name = pick(rng, {g: weights[g] for g in queues})
+        for g in queues:
+            credit[g] += weights[g]
+        name = max(sorted(queues), key=lambda g: credit[g])
+        credit[name] -= sum(weights[g] for g in queues)
         order.append(queues[name].popleft())
         if not queues[name]:
             del queues[name]
@@ -470,72 +485,85 @@ class SplitState:
     failed: int = 0
 
 
-def build(args: argparse.Namespace) -> int:
-    """Render both splits with a process pool; returns the exit status."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+class Builder:
+    """Keeps each split's renders in flight until it has its songs; failed pieces are replaced."""
 
-    console = Console(stderr=True)
+    def __init__(self, args: argparse.Namespace, pool: ProcessPoolExecutor, progress: Progress) -> None:
+        self.args, self.pool, self.progress = args, pool, progress
+        self.futures: dict[Future[Result], SplitState] = {}
+        self.tasks: dict[str, TaskID] = {}
+
+    def run(self, states: list[SplitState]) -> None:
+        """Render until every split is full or out of candidates."""
+        for state in states:
+            self.tasks[state.name] = self.progress.add_task(state.name, total=state.target)
+            self.top_up(state)
+        while self.futures:
+            finished, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+            for future in finished:
+                self.collect(future)
+
+    def top_up(self, state: SplitState) -> None:
+        """Submit candidates until finished plus running songs reach the target; reuse files on disk."""
+        while len(state.done) + state.running < state.target:
+            candidate = next(state.queue, None)
+            if candidate is None:
+                return
+            path = state.folder / candidate.filename
+            if path.exists():
+                state.done.append(existing_result(path, candidate, state.manifest))
+                state.reused += 1
+                self.progress.advance(self.tasks[state.name])
+                continue
+            a = self.args
+            job = Job(candidate, path, a.seed, a.max_seconds, a.min_seconds, a.sample_rate, a.soundfont)
+            self.futures[self.pool.submit(render_song, job)] = state
+            state.running += 1
+
+    def collect(self, future: Future[Result]) -> None:
+        """Record one finished render (or log why it was skipped) and top its split up."""
+        state = self.futures.pop(future)
+        state.running -= 1
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - a crashed worker process
+            result = Result("?", "?", False, error=f"worker crashed: {exc}")
+        if result.ok:
+            state.done.append(result)
+            self.progress.advance(self.tasks[state.name])
+        else:
+            state.failed += 1
+            self.progress.console.log(f"[yellow]skipped {result.piece_id}: {result.error}")
+        self.top_up(state)
+
+
+def build(args: argparse.Namespace) -> int:
+    """Render both splits with a process pool and write their manifests; returns the exit status."""
     started = time.perf_counter()
     plans = plan(args.seed, args.count, args.heldout)
-    states = {}
+    states = []
     for name, target in (("train", args.count), ("heldout", args.heldout)):
-        folder = args.out / name
-        folder.mkdir(parents=True, exist_ok=True)
+        (args.out / name).mkdir(parents=True, exist_ok=True)
         manifest = load_manifest(args.out / f"{name}.jsonl")
-        states[name] = SplitState(name, folder, target, iter(plans[name]), manifest)
-
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress, ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        tasks = {name: progress.add_task(name, total=s.target) for name, s in states.items()}
-        futures: dict[Future[Result], SplitState] = {}
-
-        def top_up(state: SplitState) -> None:
-            """Submit candidates until done + running reaches the target."""
-            while len(state.done) + state.running < state.target:
-                candidate = next(state.queue, None)
-                if candidate is None:
-                    return
-                path = state.folder / candidate.filename
-                if path.exists():
-                    state.done.append(existing_result(path, candidate, state.manifest))
-                    state.reused += 1
-                    progress.advance(tasks[state.name])
-                    continue
-                job = Job(candidate, path, args.seed, args.max_seconds, args.min_seconds, args.sample_rate, args.soundfont)
-                futures[pool.submit(render_song, job)] = state
-                state.running += 1
-
-        for state in states.values():
-            top_up(state)
-        while futures:
-            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-            for future in finished:
-                state = futures.pop(future)
-                state.running -= 1
-                try:
-                    result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker process
-                    result = Result("?", "?", False, error=f"worker crashed: {exc}")
-                if result.ok:
-                    state.done.append(result)
-                    progress.advance(tasks[state.name])
-                else:
-                    state.failed += 1
-                    progress.console.log(f"[yellow]skipped {result.piece_id}: {result.error}")
-                top_up(state)
-
-    for state in states.values():
+        states.append(SplitState(name, args.out / name, target, iter(plans[name]), manifest))
+    columns = (
+        TextColumn("[bold]{task.description:8}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            Builder(args, pool, progress).run(states)
+    for state in states:
         write_manifest(args.out / f"{state.name}.jsonl", state.done)
     return summarize(states, time.perf_counter() - started)
 
 
-def summarize(states: dict[str, SplitState], elapsed: float) -> int:
+def summarize(states: list[SplitState], elapsed: float) -> int:
     """Print the summary line; exit status 1 when a split came up short."""
-    minutes = sum(r.seconds for s in states.values() for r in s.done) / 60
-    parts = ", ".join(f"{len(s.done)} {s.name} ({s.reused} already there, {s.failed} skipped)" for s in states.values())
+    minutes = sum(r.seconds for s in states for r in s.done) / 60
+    parts = ", ".join(f"{len(s.done)} {s.name} ({s.reused} already there, {s.failed} skipped)" for s in states)
     print(f"corpus: {parts}; {minutes:.1f} min of audio; took {elapsed:.1f} s")
-    short = [s for s in states.values() if len(s.done) < s.target]
+    short = [s for s in states if len(s.done) < s.target]
     for s in short:
         print(f"warning: {s.name} has {len(s.done)} songs, fewer than the {s.target} asked for", file=sys.stderr)
     return 1 if short else 0

@@ -13,9 +13,10 @@ import hashlib
 import math
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -164,7 +165,7 @@ class Piece:
         offset = self.end
         voices = [
             Voice(a.name, a.notes + [replace(n, start=n.start + offset) for n in b.notes])
-            for a, b in zip(self.voices, other.voices)
+            for a, b in zip(self.voices, other.voices, strict=True)
         ]
         bars = self.bars + [replace(b, start=b.start + offset) for b in other.bars]
         return replace(self, voices=voices, bars=bars)
@@ -374,7 +375,7 @@ def drum_part(
     hits: list[tuple[float, int, float]] = []
     syncopate = rng.random() < 0.4
     index = -1  # counts full bars, so phrases start after a pick-up
-    for bar, on in zip(bars, flags):
+    for bar, on in zip(bars, flags, strict=True):
         index += bar.full
         if not on:
             continue
@@ -488,7 +489,7 @@ def remove_overlaps(notes: list[Note]) -> list[Note]:
         by_key.setdefault((n.channel, n.pitch), []).append(n)
     result: list[Note] = []
     for group in by_key.values():
-        for current, following in zip(group, group[1:] + [None]):
+        for current, following in zip(group, [*group[1:], None], strict=True):
             if following is not None and current.start + current.duration > following.start:
                 if following.start - current.start < 1e-6:
                     continue  # unison doubling: keep one

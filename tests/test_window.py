@@ -282,3 +282,84 @@ def test_switching_animations_1000_times_does_not_leak(display, song):
 def _rss_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_f_toggles_fullscreen_and_keeps_playing(display, song):
+    with open_session(song) as session:
+        pump_until(session, lambda: session.player.song_time_s() > 0.2)
+        mapping, time_before = session.renderer.mapping, session.player.song_time_s()
+        press(display, "f")
+        assert pump_until(session, lambda: session.window.fullscreen)
+        pump_until(session, lambda: False, timeout_s=0.3)
+        assert session.renderer.mapping == mapping
+        assert session.player.song_time_s() > time_before
+        assert frame_pixels(session).mean() > 5
+
+
+# --- the command itself, in a subprocess -------------------------------------------------------
+
+def run_play(display, *args, env=None, timeout=120):
+    import sys
+
+    command = [sys.executable, "-m", "visualizer", "play", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "DISPLAY": display, **(env or {})})
+
+
+def test_play_command_renders_and_saves_a_screenshot(display, tmp_path, tiny_model, helpers):
+    song_path = helpers.write_audio(tmp_path / "tune.wav", helpers.sine_sweep(4.0, 22050), 22050)
+    shot = tmp_path / "shot.png"
+    result = run_play(display, song_path, "--model", tiny_model, "--windowed", "--size", "320x180",
+                      "--duration", "1", "--screenshot", shot, "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    import pygame
+
+    pixels = pygame.surfarray.array3d(pygame.image.load(str(shot)))
+    assert pixels.shape[:2] == (320, 180) and pixels.mean() > 5
+    assert "Traceback" not in result.stderr
+
+
+def test_play_without_audio_device_plays_silently_with_a_warning(display, tmp_path, tiny_model, helpers):
+    song_path = helpers.write_audio(tmp_path / "tune.wav", helpers.chord(3.0, 22050), 22050)
+    result = run_play(display, song_path, "--model", tiny_model, "--windowed", "--size", "160x90",
+                      "--duration", "0.5", env={"SDL_AUDIODRIVER": "no-such-driver"})
+    assert result.returncode == 0, result.stderr
+    assert "no audio device" in result.stderr and "silently" in result.stderr
+
+
+def test_play_without_display_exits_2_with_advice(cli, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    result = cli("play", "--windowed")
+    assert result.exit_code == 2
+    assert "no display" in result.stderr and "davis render" in result.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{oops", "not valid JSON"),
+    ('{"animation": "fireworks", "mapping": {}}', "unknown animation"),
+    ('{"animation": "kaleidoscope", "mapping": {"sides": 42}}', "feature numbers"),
+])
+def test_play_with_a_bad_preset_exits_2_before_opening_a_window(display, tmp_path, cli, text, message):
+    preset = tmp_path / "bad.json"
+    preset.write_text(text)
+    result = cli("play", "--windowed", "--preset", preset)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_presets_commands_list_show_and_remove(cli, user_data):
+    from visualizer.presets import save_new_preset
+
+    saved = save_new_preset("kaleidoscope", {"sides": 3, "amount": 4})
+    listing = cli("presets", "list")
+    assert listing.exit_code == 0
+    assert "kaleidoscope-calm" in listing.stdout and saved.name in listing.stdout and "user" in listing.stdout
+    shown = cli("presets", "show", saved.name)
+    assert shown.exit_code == 0 and "sides" in shown.stdout and "f3" in shown.stdout
+    refused = cli("presets", "rm", "kaleidoscope-calm")
+    assert refused.exit_code == 2 and "shipped" in refused.stderr
+    removed = cli("presets", "rm", saved.name)
+    assert removed.exit_code == 0 and not saved.path.exists()
+    missing = cli("presets", "show", "nothing-here")
+    assert missing.exit_code == 2 and "no preset named" in missing.stderr

@@ -43,8 +43,22 @@ def check_display() -> None:
                         "video, or the terminal mode (coming), on machines without a screen")
 
 
-def open_window(options: WindowOptions):
-    """Create the OpenGL window; returns (pygame module, moderngl context, size)."""
+def open_window(options: WindowOptions, attempts: int = 3):
+    """Create the OpenGL window; returns (pygame module, moderngl context, size).
+
+    A freshly mapped window occasionally has no current GL context yet on a loaded X server;
+    opening it again is cheap, so a failure is retried before it is reported.
+    """
+    for attempt in range(attempts):
+        try:
+            return _open_window_once(options)
+        except NoDisplay:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+
+
+def _open_window_once(options: WindowOptions):
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import moderngl
     import pygame

@@ -1,0 +1,85 @@
+"""Offscreen frame rate of every animation at 1280x720 and 3840x2160 (standalone EGL).
+
+    python benchmarks/animations.py [--frames 120] [--sizes 1280x720,3840x2160]
+
+Targets: 2-core CPU with llvmpipe at 1280x720: kaleidoscope and lights >= 60 fps, particles
+>= 30 fps. On a GPU: every animation >= 240 fps at 4K, 2,000,000 particles >= 60 fps.
+Each frame ends with ctx.finish(), so the figure includes the GPU (or llvmpipe) work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from render_reference_frames import reference_features  # noqa: E402
+
+TARGET_CPU_720P = {"kaleidoscope": 60, "lights": 60, "particles": 30}
+
+
+def measure(ctx, name: str, size: tuple[int, int], frames: int, **settings) -> float:
+    from encoder.features import N_FEATURES
+    from visualizer.animations import animation_class
+    from visualizer.mapping import Mapping
+    from visualizer.renderer import Renderer
+
+    cls = animation_class(name)
+    saved = {key: getattr(cls, key) for key in settings}
+    for key, value in settings.items():
+        setattr(cls, key, value)
+    try:
+        renderer = Renderer(ctx, size, name, Mapping(tuple(range(N_FEATURES))), seed=0)
+        renderer.set_features(reference_features(frames / 60 + 12))
+        for frame in range(30):  # warm-up, and let particle systems fill up
+            renderer.render(frame / 60)
+        ctx.finish()
+        started = time.perf_counter()
+        for frame in range(30, 30 + frames):
+            renderer.render(10.0 + frame / 60)
+            ctx.finish()
+        elapsed = time.perf_counter() - started
+        renderer.release()
+    finally:
+        for key, value in saved.items():
+            setattr(cls, key, value)
+    return frames / elapsed
+
+
+def main() -> None:
+    import moderngl
+
+    from visualizer.animations import animation_names
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=120)
+    parser.add_argument("--sizes", default="1280x720,3840x2160")
+    args = parser.parse_args()
+    sizes = [tuple(int(v) for v in text.split("x")) for text in args.sizes.split(",")]
+    ctx = moderngl.create_context(standalone=True, backend="egl")
+    console = Console()
+    table = Table(title=f"Offscreen fps on {ctx.info['GL_RENDERER']} ({args.frames} frames)")
+    table.add_column("animation")
+    for size in sizes:
+        table.add_column(f"{size[0]}x{size[1]}", justify="right")
+    runs = [(name, name, {}) for name in animation_names()]
+    if "particles" in animation_names():
+        runs.append(("particles (2,000,000)", "particles", {"capacity": 2_000_000}))
+    for label, name, settings in runs:
+        cells = []
+        for size in sizes:
+            fps = measure(ctx, name, size, args.frames, **settings)
+            target = TARGET_CPU_720P.get(label) if size == (1280, 720) else None
+            mark = "" if target is None else (" [green]✓[/]" if fps >= target else f" [red]✗ < {target}[/]")
+            cells.append(f"{fps:.1f}{mark}")
+        table.add_row(label, *cells)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

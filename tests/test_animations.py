@@ -1,0 +1,128 @@
+"""The contract every registered animation meets, checked the same way for each one.
+
+Adding an animation module is enough for it to be tested here: through the Renderer on a
+standalone EGL context, it draws a non-black frame, every parameter moves the picture, the
+same inputs give the same bytes, it survives a resize and it releases its GL objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from visualizer.animations import animation_class, animation_names
+from visualizer.mapping import Mapping
+from visualizer.renderer import Renderer
+
+SIZE = (256, 144)
+IDENTITY = Mapping(tuple(range(N_FEATURES)))  # slot i reads feature i
+STEPS = 16  # 1.5 s of song time in 0.1 s steps
+# Mean absolute difference (0-255 per channel) that counts as a visible change: identical
+# inputs give exactly 0, and 1.0 over the whole frame is far above rounding noise.
+CHANGED = 1.0
+
+NAMES = animation_names()
+
+
+BASE = 0.8  # the other features: above avg, so effects that scale others (e.g. an RGB shift
+            # whose direction is one parameter and strength another) are visible
+
+
+def features(values: dict[int, float], frames: int = 240) -> Features:
+    table = np.full((frames, N_FEATURES), BASE, dtype=np.float32)
+    for feature, value in values.items():
+        table[:, feature] = value
+    return Features({level: table.copy() for level in BLUR_LEVELS})
+
+
+def render(ctx, name: str, values: dict[int, float] | None = None, *, seed: int = 0,
+           size=SIZE, steps: int = STEPS) -> np.ndarray:
+    renderer = Renderer(ctx, size, name, IDENTITY, seed=seed)
+    try:
+        renderer.set_features(features(values or {}))
+        for step in range(steps):
+            renderer.render(step * 0.1)
+        return renderer.read_rgb().astype(np.int16)
+    finally:
+        renderer.release()
+        park_framebuffer(ctx)
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).mean())
+
+
+def test_the_original_three_and_two_new_ones_are_registered():
+    assert {"particles", "lights", "kaleidoscope"} <= set(NAMES)
+    assert len(NAMES) >= 5
+    assert NAMES[:3] == ["particles", "lights", "kaleidoscope"]  # the original's N order
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declares_described_parameters(name):
+    cls = animation_class(name)
+    assert cls.description()
+    parameters = cls.parameters()
+    assert 1 <= len(parameters) <= N_FEATURES
+    assert all(p.description for p in parameters)
+    if name not in ("particles", "lights", "kaleidoscope"):
+        assert len(parameters) >= 8
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_renders_a_non_black_frame(gl_context, name):
+    image = render(gl_context, name)
+    assert image.mean() > 5 and image.max() > 100, (image.mean(), image.max())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_parameter_changes_the_picture(gl_context, name):
+    """Feature 0 (the parameter's min) against 1 (max) and 0.5 (avg): a periodic parameter
+    such as an angle from 0 to 2 pi looks the same at both ends."""
+    quiet = []
+    for slot, parameter in enumerate(animation_class(name).parameters()):
+        low = render(gl_context, name, {slot: 0.0})
+        change = max(difference(low, render(gl_context, name, {slot: value})) for value in (1.0, 0.5))
+        if change <= CHANGED:
+            quiet.append(f"{parameter.name}: {change:.2f}")
+    assert not quiet, f"parameters that barely change the picture: {quiet}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_inputs_give_the_same_frame(gl_context, name):
+    values = {0: 0.9, 3: 0.2, 5: 0.7}
+    assert np.array_equal(render(gl_context, name, values, seed=4), render(gl_context, name, values, seed=4))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_survives_a_resize(gl_context, name):
+    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
+    try:
+        renderer.set_features(features({}))
+        for step in range(5):
+            renderer.render(step * 0.1)
+        renderer.resize((200, 300))
+        for step in range(5, 10):
+            renderer.render(step * 0.1)
+        image = renderer.read_rgb()
+        assert image.shape == (300, 200, 3) and image.mean() > 5
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_switching_releases_every_gl_object(gl_context, name):
+    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
+    try:
+        renderer.render(0.0)
+        old = renderer.animation
+        assert old.live_objects > 0
+        renderer.set_animation(name)
+        assert old.live_objects == 0
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+    assert renderer.animation.live_objects == 0
