@@ -1,0 +1,318 @@
+"""The particles animation, rendered offscreen through the Renderer (standalone EGL)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from visualizer.animations import animation_class, animation_names
+from visualizer.animations.particles import PARTICLE, Particles, ring_spans, spawn
+from visualizer.mapping import Mapping
+from visualizer.renderer import Renderer
+
+SIZE = (320, 180)
+IDENTITY = Mapping(tuple(range(N_FEATURES)))  # parameter slot i reads feature i
+NAMES = ("velocityRandomness", "positionRandomness", "size", "lifetime", "turbulence",
+         "spawnRate", "timeScale", "hue", "saturation", "lightness")
+SLOT = {name: slot for slot, name in enumerate(NAMES)}
+FRAMES = 31  # song time 0 .. 3 s in steps of 0.1 s (the renderer's largest step)
+
+# Mean absolute difference (0–255, over every channel of every pixel) that counts as "the
+# picture changed". Identical inputs give exactly 0 (test_deterministic). The stream covers
+# a few per cent of a dark frame, so whole-frame figures are small: the default frame after
+# 3 s averages about 3.8 at 320x180. Nudging a parameter by 2 % of its feature range (0.5 to
+# 0.52) moves it by less than 0.1 for the colour parameters and about 0.5–0.6 for size and
+# positionRandomness (those that displace every particle — velocityRandomness, lifetime,
+# turbulence, spawnRate, timeScale — reach 1.4–3.8, since any moved dot counts). Requiring
+# more than 1.0, about a quarter of everything drawn, asks for a change beyond the nudges of
+# the parameters that only restyle particles; min to max measures 1.4 (saturation, the
+# weakest) to 14 (size) at 320x180.
+CHANGED = 1.0
+
+
+def features(values: dict[int, float], frames: int = 200) -> Features:
+    """Constant features: 0.5 everywhere except the given {feature: value}."""
+    table = np.full((frames, N_FEATURES), 0.5, dtype=np.float32)
+    for feature, value in values.items():
+        table[:, feature] = value
+    return Features(levels={level: table.copy() for level in BLUR_LEVELS})
+
+
+def render(ctx, feature_values: dict[int, float] | None = None, *, size=SIZE, seed: int = 0,
+           frames: int = FRAMES) -> np.ndarray:
+    """A fresh renderer's frame after `frames` steps of 0.1 s with constant features."""
+    renderer = Renderer(ctx, size, "particles", IDENTITY, seed=seed)
+    try:
+        renderer.set_features(features(feature_values or {}))
+        for frame in range(frames):
+            renderer.render(frame * 0.1)
+        return renderer.read_rgb().copy()
+    finally:
+        renderer.release()
+        park_framebuffer(ctx)
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def assert_glowing_stream(image: np.ndarray) -> None:
+    """Bright particles over a dark background: neither black nor a screen-filling haze."""
+    lit = image.max(axis=2) > 8
+    assert image.max() > 150, image.max()
+    assert 0.005 < lit.mean() < 0.5, lit.mean()
+    assert np.median(image) < 8  # the background stays dark
+    levels = np.unique(image.reshape(-1, 3), axis=0)
+    assert len(levels) > 50, len(levels)  # soft sprites and fading trails, not flat dots
+
+
+def test_registered_with_its_parameter_table():
+    assert animation_class("particles") is Particles
+    assert animation_names()[0] == "particles"
+    parameters = {p.name: p for p in Particles.parameters()}
+    assert list(parameters) == list(NAMES)
+    spawn_rate = parameters["spawnRate"]
+    assert (spawn_rate.avg, spawn_rate.min, spawn_rate.max, spawn_rate.blur, spawn_rate.fps) \
+        == (6000, 1000, 30000, 1, 2.0)
+    assert parameters["hue"].step == 1 and parameters["hue"].fps == 0.08
+    assert all(p.description for p in parameters.values()) and Particles.description()
+
+
+def test_renders_a_glowing_stream(gl_context):
+    image = render(gl_context, frames=11)  # song time 0 .. 1 s
+    assert image.shape == (SIZE[1], SIZE[0], 3)
+    assert_glowing_stream(image)
+    # hue 180 at 50 % saturation: cyan, so green and blue outshine red
+    lit = image[image.max(axis=2) > 8].astype(float)
+    assert lit[:, 1].mean() > 1.2 * lit[:, 0].mean() and lit[:, 2].mean() > 1.2 * lit[:, 0].mean()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_parameter_changes_the_picture(gl_context, name):
+    # hue's min and max (0° and 360°) are the same colour: compare 0° with 180°
+    low, high = (0.0, 0.5) if name == "hue" else (0.0, 1.0)
+    a = render(gl_context, {SLOT[name]: low})
+    b = render(gl_context, {SLOT[name]: high})
+    assert difference(a, b) > CHANGED, (name, difference(a, b))
+
+
+def test_deterministic(gl_context):
+    first = render(gl_context, {0: 0.8, 5: 0.3}, seed=7)
+    second = render(gl_context, {0: 0.8, 5: 0.3}, seed=7)
+    assert first.tobytes() == second.tobytes()
+    other_seed = render(gl_context, {0: 0.8, 5: 0.3}, seed=8)
+    assert difference(first, other_seed) > CHANGED
+
+
+def test_paused_frames_stand_still(gl_context):
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    try:
+        renderer.set_features(features({}))
+        for frame in range(10):
+            renderer.render(frame * 0.1)
+        spawned = renderer.animation.spawned
+        still = renderer.read_rgb().copy()
+        renderer.render(0.9)  # the same song time again: dt = 0
+        assert renderer.animation.spawned == spawned
+        assert renderer.read_rgb().tobytes() == still.tobytes()
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def test_restores_the_gl_state(gl_context):
+    """After the additive sprites, an opaque draw replaces pixels again (blending is off)."""
+    from visualizer.passes import FullscreenPass
+
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    colour = gl_context.texture((1, 1), 4, bytes([40, 80, 120, 255]))
+    blit = FullscreenPass(gl_context, "common/blit.glsl")
+    try:
+        for frame in range(5):
+            renderer.render(frame * 0.1)
+        assert renderer.read_rgb().max() > 100
+        blit.render(colour, renderer.framebuffer)
+        assert np.all(renderer.read_rgb() == (40, 80, 120))
+    finally:
+        blit.release()
+        colour.release()
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def test_survives_a_resize(gl_context):
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    try:
+        renderer.set_features(features({}))
+        for frame in range(20):
+            renderer.render(frame * 0.1)
+        assert_glowing_stream(renderer.read_rgb())
+        # Renderer.resize releases its bound target before creating the new one; park first
+        # so that moderngl's rebind after creation finds a live framebuffer.
+        park_framebuffer(gl_context)
+        renderer.resize((256, 400))
+        assert renderer.animation.size == (256, 400)
+        for frame in range(20, 30):
+            renderer.render(frame * 0.1)
+        image = renderer.read_rgb()
+        assert image.shape == (400, 256, 3)
+        assert_glowing_stream(image)
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def test_sizes_scale_with_the_frame_height(gl_context):
+    """The same picture at two resolutions: sprites cover the same fraction of the frame."""
+    small = render(gl_context, size=(320, 180), frames=11)
+    large = render(gl_context, size=(640, 360), frames=11)
+    small_lit = (small.max(axis=2) > 8).mean()
+    large_lit = (large.max(axis=2) > 8).mean()
+    assert 0.6 < large_lit / small_lit < 1.6, (small_lit, large_lit)
+
+
+def test_ring_spans():
+    assert ring_spans(0, 0, 10) == ()
+    assert ring_spans(3, 4, 10) == ((3, 4),)
+    assert ring_spans(6, 4, 10) == ((6, 4),)  # ends exactly at the end: no empty second span
+    assert ring_spans(8, 5, 10) == ((8, 2), (0, 3))
+    assert ring_spans(23, 10, 10) == ((3, 7), (0, 3))  # serials wrap modulo the capacity
+    with pytest.raises(ValueError):
+        ring_spans(0, 11, 10)
+
+
+class RecordingBuffer:
+    """Stands in for the particle buffer and records each write's (offset, byte count)."""
+
+    def __init__(self, buffer) -> None:
+        self.buffer = buffer
+        self.writes: list[tuple[int, int]] = []
+
+    def write(self, data, offset: int = 0) -> None:
+        self.writes.append((offset, len(data)))
+        self.buffer.write(data, offset=offset)
+
+    def release(self) -> None:
+        self.buffer.release()
+
+
+def test_writes_only_the_spawned_range(gl_context, monkeypatch):
+    """Each frame writes exactly its new particles at the ring's head, in two parts where it
+    wraps, and draws no more than the live window."""
+    monkeypatch.setattr(Particles, "capacity", 1000)
+    stride = PARTICLE.itemsize
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    try:
+        animation = renderer.animation
+        assert animation.capacity == 1000
+        recorder = RecordingBuffer(animation._particles)
+        animation._particles = recorder
+        renderer.values = dict(renderer.values, spawnRate=2345.0, lifetime=2.0, timeScale=1.0)
+        renderer.render(0.0)
+        assert recorder.writes == []  # dt 0: nothing spawned, nothing written
+        head, wrapped = 0, 0
+        for frame in range(1, 13):
+            recorder.writes.clear()
+            renderer.render(frame * 0.1)
+            count = animation.spawned - head
+            # the fraction is carried over: the total is spawnRate x animation time (timeScale 1
+            # here, so song time), rounded down
+            assert 0 <= 2345.0 * frame * 0.1 - animation.spawned < 1.0 + 1e-6
+            assert 234 <= count <= 235
+            slot = head % 1000
+            if slot + count <= 1000:
+                assert recorder.writes == [(slot * stride, count * stride)]
+            else:
+                wrapped += 1
+                first = 1000 - slot
+                assert recorder.writes == [(slot * stride, first * stride),
+                                           (0, (count - first) * stride)]
+            head = animation.spawned
+            drawn = sum(n for _, n in animation.live_spans())
+            assert drawn == min(animation.spawned, 1000)
+        assert wrapped >= 2
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def test_draws_only_the_live_window(gl_context):
+    """At steady state the drawn window is spawnRate x lifetime particles (both on the
+    animation's clock), not the whole ring."""
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    try:
+        animation = renderer.animation
+        assert animation.capacity == 250_000
+        renderer.values = dict(renderer.values, spawnRate=3000.0, lifetime=2.0, timeScale=0.5)
+        for frame in range(80):
+            renderer.render(frame * 0.1)
+        drawn = sum(n for _, n in animation.live_spans())
+        assert 6_000 <= drawn <= 6_000 + 150  # plus at most one frame's batch
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+
+
+def test_spawn_is_vectorised_and_seeded():
+    values = {p.name: p.start_value for p in Particles.parameters()}
+    times = np.linspace(0.0, 1.0, 500)
+    a = spawn(np.random.default_rng(3), times, values)
+    b = spawn(np.random.default_rng(3), times, values)
+    assert a.dtype == PARTICLE and len(a) == 500 and a.tobytes() == b.tobytes()
+    assert np.array_equal(a["start"][:, 3], times.astype(np.float32))
+    spread = np.abs(a["velocity"][:, :3]).max()
+    assert 0 < spread <= 0.5 * 7.5 * values["velocityRandomness"] + 1.0
+    assert np.all(a["life"][:, 1] == values["lifetime"])
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_releases_its_gl_objects(gl_context):
+    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+    try:
+        renderer.render(0.0)
+        renderer.render(0.1)
+        old = renderer.animation
+        assert old.live_objects > 0
+        for frame in range(5):
+            renderer.set_animation("particles")
+            renderer.render(0.2 + frame * 0.1)
+            assert old.live_objects == 0
+            old = renderer.animation
+    finally:
+        renderer.release()
+        park_framebuffer(gl_context)
+    assert renderer.animation.live_objects == 0
+
+
+def test_creating_and_releasing_does_not_leak(gl_context):
+    """100 create/release cycles leave resident memory where it was.
+
+    The ring buffer (250,000 x 44 bytes = 10.5 MiB) comes and goes with every cycle, and
+    whether the allocator has handed its pages back at a given moment varies, so a single
+    reading swings by about that much. The peak over 10 cycles is steady, and a leak would
+    raise it: the peak after 100 cycles is compared with the peak before them.
+    """
+    def cycle() -> int:
+        renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
+        renderer.render(0.0)
+        renderer.render(0.1)
+        renderer.release()
+        park_framebuffer(gl_context)
+        assert renderer.animation.live_objects == 0
+        gl_context.finish()
+        return resident_bytes()
+
+    for _ in range(10):  # warm up the driver's caches and Python's allocators
+        cycle()
+    before = max(cycle() for _ in range(10))
+    for _ in range(90):
+        cycle()
+    after = max(cycle() for _ in range(10))
+    growth = after - before
+    assert growth < 4 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB"

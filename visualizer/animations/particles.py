@@ -1,0 +1,276 @@
+"""Particles (after Charlie Hoey's GPU particle system): a glowing stream from a moving emitter.
+
+The 2017 page kept up to 250,000 particles in a ring buffer. Each spawn wrote a particle's
+start position, start time, velocity, turbulence, colour, size and lifetime once; the
+vertex shader placed it from those and the current time alone (moved by its velocity,
+pushed by a Perlin-noise texture scaled by its turbulence, shrunk with its remaining life)
+and drew it as an additive point sprite. The emitter followed a Lissajous path in the
+animation's own time (song time times `timeScale`), seen from z = 34 with a 55° vertical
+field of view.
+
+Here likewise nothing is simulated per frame: `update` generates only the particles born
+during the frame (spawnRate per second of animation time, so about spawnRate x lifetime are
+alive at once) (numpy, from a seeded generator, so the same seed, time steps and values
+give the same frames) and writes just that range of the GPU ring buffer (two writes where it
+wraps); `render` sets the time uniform and draws only the part of the ring that can hold live
+particles (those born within the longest lifetime still running), not every slot. The
+spawn times are spread evenly over the frame, and the emitter is placed at each particle's
+own spawn time, so the stream stays continuous at any frame rate.
+
+Particle sizes are pixels at a 720-line frame, scaled with the framebuffer height so the
+picture is the same at 720p and 4K.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from collections import deque
+from functools import lru_cache
+
+import moderngl
+import numpy as np
+
+from visualizer.animations.base import Animation
+from visualizer.shaders import load_program
+
+CAPACITY = 250_000  # the original's particle count; a benchmark may raise it
+CAMERA_Z = 34.0
+FOV_Y_DEG = 55.0
+NEAR, FAR = 0.5, 500.0
+REFERENCE_HEIGHT = 720  # `size` is in pixels at this framebuffer height
+
+# The emitter's Lissajous path in animation time t: (20 sin 0.8t, 10 sin 0.4t, 5 sin(0.8t + 0.4))
+EMITTER_AMPLITUDE = (20.0, 10.0, 5.0)
+EMITTER_FREQUENCY = (0.8, 0.4, 0.8)
+EMITTER_PHASE = (0.0, 0.0, 0.4)
+
+# The original drew every random number uniformly from [-0.5, 0.5) and scaled it by the
+# randomness options; its shader turned velocity v into 7.5 v world units per second.
+BASE_VELOCITY = (0.0, 0.04, 0.0)  # a slight upward drift
+VELOCITY_SCALE = 7.5
+SIZE_RANDOMNESS = 2.0
+COLOR_RANDOMNESS = 0.2
+
+# Turbulence: a tileable 3D Perlin-noise texture (made once), read at the particle's position
+# and pushing it by up to turbulence * TURBULENCE_REACH world units, growing with its age.
+NOISE_TEXELS = 32
+NOISE_PERIODS = (4, 8)  # lattice cells per tile of the two octaves
+NOISE_FREQUENCY = 1.0 / 48.0  # tiles per world unit: a noise cell spans 12 units
+NOISE_DRIFT = (0.011, 0.004, 0.007)  # tiles per second of animation time
+TURBULENCE_REACH = 60.0
+
+PARTICLE = np.dtype([("start", "f4", 4), ("velocity", "f4", 4), ("color", "u1", 4),
+                     ("life", "f4", 2)])
+PARTICLE_FORMAT = ("4f 4f 4f1 2f", "in_start", "in_velocity", "in_color", "in_life")
+
+
+def ring_spans(start: int, count: int, capacity: int) -> tuple[tuple[int, int], ...]:
+    """The (first slot, count) ranges of `count` consecutive slots from `start` in a ring of
+    `capacity` slots: one range, or two where it wraps past the end."""
+    if count <= 0:
+        return ()
+    if count > capacity:
+        raise ValueError(f"{count} slots do not fit in a ring of {capacity}")
+    start %= capacity
+    first = min(count, capacity - start)
+    return ((start, first),) if first == count else ((start, first), (0, count - first))
+
+
+def emitter_position(t: np.ndarray) -> np.ndarray:
+    """(n, 3) emitter positions at animation times `t` (the Lissajous path)."""
+    t = np.asarray(t, dtype=np.float64)[:, None]
+    return np.asarray(EMITTER_AMPLITUDE) * np.sin(np.asarray(EMITTER_FREQUENCY) * t
+                                                   + np.asarray(EMITTER_PHASE))
+
+
+def hsl_rgb(hue_deg: float, saturation_pc: float, lightness_pc: float) -> np.ndarray:
+    """HSL (degrees, per cent, per cent) -> RGB in [0, 1]."""
+    return np.array(colorsys.hls_to_rgb((hue_deg / 360.0) % 1.0,
+                                        min(max(lightness_pc / 100.0, 0.0), 1.0),
+                                        min(max(saturation_pc / 100.0, 0.0), 1.0)))
+
+
+def spawn(rng: np.random.Generator, times: np.ndarray, values: dict[str, float]) -> np.ndarray:
+    """Particles born at animation times `times`, as a PARTICLE array ready for the GPU."""
+    count = len(times)
+    noise = rng.random((count, 10), dtype=np.float32) - 0.5  # the original's random(): [-0.5, 0.5)
+    particles = np.empty(count, dtype=PARTICLE)
+    start = particles["start"]
+    start[:, :3] = emitter_position(times) + noise[:, 0:3] * values["positionRandomness"]
+    start[:, 3] = times
+    velocity = particles["velocity"]
+    velocity[:, :3] = (np.asarray(BASE_VELOCITY) + noise[:, 3:6]
+                       * values["velocityRandomness"]) * VELOCITY_SCALE
+    velocity[:, 3] = values["turbulence"]
+    rgb = hsl_rgb(values["hue"], values["saturation"], values["lightness"])
+    colour = np.clip(rgb + noise[:, 6:9] * COLOR_RANDOMNESS, 0.0, 1.0)
+    particles["color"][:, :3] = np.rint(colour * 255.0)
+    particles["color"][:, 3] = 255
+    particles["life"][:, 0] = np.maximum(values["size"] + noise[:, 9] * SIZE_RANDOMNESS, 0.0)
+    particles["life"][:, 1] = max(values["lifetime"], 1e-3)
+    return particles
+
+
+def perlin_noise_volume(rng: np.random.Generator, texels: int = NOISE_TEXELS,
+                        periods: tuple[int, ...] = NOISE_PERIODS) -> np.ndarray:
+    """(texels, texels, texels, 4) float32: three independent tileable 3D gradient-noise
+    channels (octaves of halving amplitude) scaled to [-1, 1], and a zero fourth channel."""
+    axis = np.arange(texels, dtype=np.float64) / texels
+    volume = np.zeros((texels, texels, texels, 4))
+    for channel in range(3):
+        total = np.zeros((texels,) * 3)
+        for octave, period in enumerate(periods):
+            gradients = rng.normal(size=(period, period, period, 3))
+            gradients /= np.linalg.norm(gradients, axis=-1, keepdims=True)
+            coords = np.stack(np.meshgrid(axis * period, axis * period, axis * period,
+                                          indexing="ij"), axis=-1)
+            cell = np.floor(coords).astype(np.int64)
+            offset = coords - cell
+            fade = offset ** 3 * (offset * (offset * 6.0 - 15.0) + 10.0)
+            layer = np.zeros((texels,) * 3)
+            for corner in np.ndindex(2, 2, 2):
+                corner = np.array(corner)
+                index = (cell + corner) % period
+                gradient = gradients[index[..., 0], index[..., 1], index[..., 2]]
+                weight = np.prod(np.where(corner == 1, fade, 1.0 - fade), axis=-1)
+                layer += weight * np.sum(gradient * (offset - corner), axis=-1)
+            total += layer / 2 ** octave
+        volume[..., channel] = total / np.abs(total).max()
+    # (the noise is isotropic and tiles on every axis, so which array axis becomes the
+    # texture's x, y or z does not matter)
+    return volume.astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def noise_texture_data(seed: int) -> bytes:
+    """The noise volume for a seed as half floats (made once per seed: about 0.1 s)."""
+    return perlin_noise_volume(np.random.default_rng([seed, 1])).astype(np.float16).tobytes()
+
+
+def view_projection(size: tuple[int, int]) -> np.ndarray:
+    """Perspective (55° vertical) times the view from (0, 0, CAMERA_Z) towards the origin."""
+    width, height = size
+    aspect = width / max(height, 1)
+    f = 1.0 / math.tan(math.radians(FOV_Y_DEG) / 2.0)
+    projection = np.array([
+        [f / aspect, 0.0, 0.0, 0.0],
+        [0.0, f, 0.0, 0.0],
+        [0.0, 0.0, (FAR + NEAR) / (NEAR - FAR), 2.0 * FAR * NEAR / (NEAR - FAR)],
+        [0.0, 0.0, -1.0, 0.0],
+    ])
+    view = np.eye(4)
+    view[2, 3] = -CAMERA_Z
+    return projection @ view
+
+
+class Particles(Animation):
+    name = "particles"
+    order = 1
+    capacity: int = CAPACITY  # ring size (default for new instances); `Particles.capacity = 2_000_000` for benchmarks
+
+    def __init__(self, ctx, size: tuple[int, int], seed: int = 0, *,
+                 capacity: int | None = None) -> None:
+        super().__init__(ctx, size, seed)
+        self.capacity = int(capacity if capacity is not None else type(self).capacity)
+        if self.capacity < 1:
+            raise ValueError(f"capacity must be at least 1, not {self.capacity}")
+        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._rng = np.random.default_rng([seed, 0])
+        self.time = 0.0  # the animation's own clock
+        self._pending = 0.0  # fractional particle left over from the last frame
+        self.spawned = 0  # particles ever spawned; slot = serial % capacity
+        # (first serial, last death time) per frame's batch, oldest first: the batches that
+        # may still hold live particles
+        self._batches: deque[tuple[int, float]] = deque()
+        try:
+            self._build()
+        except BaseException:
+            self.release()
+            raise
+
+    def _build(self) -> None:
+        ctx = self.ctx
+        self._program = self.own(load_program(ctx, "particles/particles.glsl"))
+        self._particles = self.own(ctx.buffer(reserve=self.capacity * PARTICLE.itemsize,
+                                              dynamic=True))
+        self._vao = self.own(ctx.vertex_array(self._program,
+                                              [(self._particles, *PARTICLE_FORMAT)]))
+        self._noise = self.own(ctx.texture3d((NOISE_TEXELS,) * 3, 4,
+                                             noise_texture_data(self.seed), dtype="f2"))
+        self._noise.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._noise.repeat_x = self._noise.repeat_y = self._noise.repeat_z = True
+        self._program["noise"].value = 0
+        self._program["noise_frequency"].value = NOISE_FREQUENCY
+        self._program["noise_drift"].value = NOISE_DRIFT
+        self._program["turbulence_reach"].value = TURBULENCE_REACH
+        self._time = self._program["time"]
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        self._program["view_projection"].write(view_projection(self.size).T.astype("f4").tobytes())
+        self._program["point_scale"].value = self.size[1] / REFERENCE_HEIGHT
+
+    def _value(self, values: dict[str, float], name: str) -> float:
+        return values.get(name, self._defaults[name])
+
+    def update(self, dt_s: float, values: dict[str, float]) -> None:
+        if dt_s <= 0.0:  # paused: nothing moves, nothing is born
+            return
+        values = {name: self._value(values, name) for name in self._defaults}
+        before = self.time
+        step = dt_s * max(values["timeScale"], 0.0)  # the original's `delta`
+        self.time += step
+        # spawnRate particles per second of animation time, as in the original (its frame
+        # spawned spawnRate x delta, delta already scaled by timeScale); the fraction
+        # carries over to the next frame
+        wanted = self._pending + max(values["spawnRate"], 0.0) * step
+        count = int(wanted)
+        if count > 0:
+            # particle k of this frame is born when the running count passes k + 1
+            first = max(count - self.capacity, 0)  # more than the ring holds: keep the newest
+            crossings = (np.arange(first, count, dtype=np.float64) + 1.0 - self._pending) \
+                / (wanted - self._pending)
+            births = before + np.minimum(crossings, 1.0) * (self.time - before)
+            self._write(spawn(self._rng, births, values).tobytes())
+            self._batches.append((self.spawned - (count - first), self.time + values["lifetime"]))
+        self._pending = wanted - count
+        while self._batches and self._batches[0][1] <= self.time:
+            self._batches.popleft()
+
+    def _write(self, data: bytes) -> None:
+        """Write whole particles at the ring's head (two writes where it wraps)."""
+        stride = PARTICLE.itemsize
+        count = len(data) // stride
+        done = 0
+        for slot, n in ring_spans(self.spawned, count, self.capacity):
+            self._particles.write(data[done * stride:(done + n) * stride], offset=slot * stride)
+            done += n
+        self.spawned += count
+
+    def live_spans(self) -> tuple[tuple[int, int], ...]:
+        """The ring ranges that may hold live particles: from the oldest batch not yet dead."""
+        oldest = self._batches[0][0] if self._batches else self.spawned
+        return ring_spans(oldest, min(self.spawned - oldest, self.capacity), self.capacity)
+
+    def render(self, target) -> None:
+        spans = self.live_spans()
+        if not spans:
+            return
+        ctx = self.ctx
+        target.use()
+        # additive sprites: no depth test or write; set every flag this draw depends on
+        ctx.enable_only(moderngl.BLEND | moderngl.PROGRAM_POINT_SIZE)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE
+        self._noise.use(location=0)
+        self._time.value = self.time
+        for first, count in spans:
+            self._vao.render(moderngl.POINTS, vertices=count, first=first)
+        ctx.blend_func = moderngl.DEFAULT_BLENDING
+        ctx.enable_only(moderngl.NOTHING)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        if size == self.size:
+            return
+        super().resize(size)
+        self._apply_size()
