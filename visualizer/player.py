@@ -23,6 +23,19 @@ VOLUME_STEP = 0.05
 MESSAGE_S = 2.5
 TITLE_S = 4.0
 
+# Keys -> actions, for every front end. A front end names its keys ("r", "space", "page down",
+# "f1"...), looks the action up here, does "quit" (and "fullscreen" where it has one) itself and
+# hands every other action to `Player.perform`.
+KEY_ACTIONS = {
+    "space": "pause", "left": "seek back", "right": "seek forward",
+    "up": "volume up", "down": "volume down", "m": "mute",
+    "r": "reshuffle", "l": "lock", "n": "next animation", "p": "previous animation",
+    "page down": "next song", "page up": "previous song",
+    "s": "save preset", **{str(number): f"preset {number}" for number in range(1, 10)},
+    "d": "hud", "h": "help", "f1": "help", "f": "fullscreen", "f11": "fullscreen",
+    "q": "quit", "escape": "quit",
+}
+
 
 @dataclass
 class Message:
@@ -93,6 +106,30 @@ class Player:
             self.state.messages = [m for m in self.state.messages if m.kind == "title"]
         self.state.messages.append(Message(text, time.monotonic() + seconds, kind))
         return text
+
+    def perform(self, action: str) -> str | None:
+        """Do a `KEY_ACTIONS` action; returns its message, or None for an action that is not
+        the player's ("quit", "fullscreen": the front end's own)."""
+        if action.startswith("preset "):
+            return self.load_preset(action.removeprefix("preset "))
+        actions = {
+            "pause": self.toggle_pause,
+            "seek back": lambda: self.seek(-SEEK_STEP_S),
+            "seek forward": lambda: self.seek(+SEEK_STEP_S),
+            "volume up": lambda: self.change_volume(+VOLUME_STEP),
+            "volume down": lambda: self.change_volume(-VOLUME_STEP),
+            "mute": self.toggle_mute,
+            "reshuffle": self.reshuffle,
+            "lock": self.toggle_lock,
+            "next animation": lambda: self.change_animation(+1),
+            "previous animation": lambda: self.change_animation(-1),
+            "next song": lambda: self.change_song(+1),
+            "previous song": lambda: self.change_song(-1),
+            "save preset": self.save_preset,
+            "hud": self.toggle_hud,
+            "help": self.toggle_help,
+        }
+        return actions[action]() if action in actions else None
 
     # --- songs ---
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from encoder.errors import DavisError
 from visualizer.overlay import (Fonts, OverlayRenderer, Panel, help_panel, hud_panel,
                                 message_panel, title_panel)
-from visualizer.player import SEEK_STEP_S, VOLUME_STEP, Player, format_time
+from visualizer.player import KEY_ACTIONS, Player, format_time
 from visualizer.shaders import load_program
 
 HUD_REFRESH_S = 0.1
@@ -39,8 +39,8 @@ def check_display() -> None:
     """Fail early, before any encoding, when there is no display to open a window on."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
                                                  or os.environ.get("WAYLAND_DISPLAY")):
-        raise NoDisplay("no display available (DISPLAY is not set): use `davis render` to make a "
-                        "video, or the terminal mode (coming), on machines without a screen")
+        raise NoDisplay("no display available (DISPLAY is not set): use `davis play --terminal` "
+                        "to play in the terminal, or `davis render` to make a video")
 
 
 def open_window(options: WindowOptions, attempts: int = 3):
@@ -224,33 +224,24 @@ class Window:
                 self.resize(pygame.display.get_window_size())
 
     def on_key(self, key: int) -> None:
-        pygame, player = self.pygame, self.player
-        actions = {
-            pygame.K_SPACE: player.toggle_pause,
-            pygame.K_LEFT: lambda: player.seek(-SEEK_STEP_S),
-            pygame.K_RIGHT: lambda: player.seek(+SEEK_STEP_S),
-            pygame.K_UP: lambda: player.change_volume(+VOLUME_STEP),
-            pygame.K_DOWN: lambda: player.change_volume(-VOLUME_STEP),
-            pygame.K_m: player.toggle_mute,
-            pygame.K_r: player.reshuffle,
-            pygame.K_l: player.toggle_lock,
-            pygame.K_n: lambda: player.change_animation(+1),
-            pygame.K_p: lambda: player.change_animation(-1),
-            pygame.K_PAGEDOWN: lambda: player.change_song(+1),
-            pygame.K_PAGEUP: lambda: player.change_song(-1),
-            pygame.K_s: player.save_preset,
-            pygame.K_d: player.toggle_hud,
-            pygame.K_h: player.toggle_help,
-            pygame.K_F1: player.toggle_help,
-            pygame.K_f: self.toggle_fullscreen,
-            pygame.K_F11: self.toggle_fullscreen,
-        }
-        if key in (pygame.K_q, pygame.K_ESCAPE):
+        action = KEY_ACTIONS.get(self._key_name(key))
+        if action == "quit":
             self.running = False
-        elif pygame.K_1 <= key <= pygame.K_9:
-            player.load_preset(str(key - pygame.K_0))
-        elif key in actions:
-            actions[key]()
+        elif action == "fullscreen":
+            self.toggle_fullscreen()
+        elif action is not None:
+            self.player.perform(action)
+
+    def _key_name(self, key: int) -> str | None:
+        """A pygame key code as a `KEY_ACTIONS` key name."""
+        pygame = self.pygame
+        special = {pygame.K_SPACE: "space", pygame.K_LEFT: "left", pygame.K_RIGHT: "right",
+                   pygame.K_UP: "up", pygame.K_DOWN: "down", pygame.K_PAGEDOWN: "page down",
+                   pygame.K_PAGEUP: "page up", pygame.K_F1: "f1", pygame.K_F11: "f11",
+                   pygame.K_ESCAPE: "escape"}
+        if key in special:
+            return special[key]
+        return chr(key) if 32 < key < 127 else None  # letters and digits: their ASCII codes
 
     def toggle_fullscreen(self) -> str:
         try:

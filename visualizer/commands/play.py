@@ -1,4 +1,4 @@
-"""`davis play`: the fullscreen player."""
+"""`davis play`: the fullscreen player, or the same visuals in the terminal."""
 
 from __future__ import annotations
 
@@ -7,22 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from visualizer.commands.common import encode_songs, parse_size, resolve_look
 from visualizer.commands.encode import ModelOption, SongsArgument
-from visualizer.console import error_line, fail, progress_bar, warning_line
-
-DEFAULT_ANIMATION = "kaleidoscope"
-
-
-def parse_size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
-    if not (16 <= width <= 16384 and 16 <= height <= 16384):
-        raise typer.BadParameter(f"{text!r}: each side must be between 16 and 16384 pixels")
-    return width, height
+from visualizer.console import fail, warning_line
 
 
 def play(
@@ -47,8 +34,13 @@ def play(
         "--sync-offset", help="Read features this many ms ahead of the heard audio (default: "
                               "the audio output's latency).", show_default=False)] = None,
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume in percent.")] = 100,
-    fps_limit: Annotated[int, typer.Option(
-        "--fps-limit", min=0, help="Cap the frame rate (0: follow the display's refresh).")] = 0,
+    fps_limit: Annotated[Optional[int], typer.Option(
+        "--fps-limit", min=0, help="Cap the frame rate (default: the display's refresh in a "
+                                   "window, 30 in the terminal; 0: no cap in the terminal).",
+        show_default=False)] = None,
+    terminal: Annotated[bool, typer.Option(
+        "--terminal", "-t", help="Draw in this terminal (24-bit colour half blocks) instead of a "
+                                 "window; automatic when there is no display.")] = False,
     duration: Annotated[Optional[float], typer.Option(
         "--duration", min=0.0, help="Quit once the song clock reaches this many seconds "
                                     "(for scripts).", show_default=False)] = None,
@@ -57,7 +49,7 @@ def play(
         show_default=False)] = None,
     model: ModelOption = None,
 ) -> None:
-    """Play songs with live visuals, fullscreen (keys: H for help, Q to quit).
+    """Play songs with live visuals, fullscreen or in the terminal (keys: H for help, Q to quit).
 
     Songs not yet encoded are encoded first. The features drive the animation's parameters
     through a random mapping: R reshuffles it, L locks it, S saves it as a preset.
@@ -65,67 +57,51 @@ def play(
     import sys
 
     from encoder.errors import DavisError
-    from visualizer.window import check_display
+    from visualizer.session import PlayOptions
 
     window_size = parse_size(size)
     try:
-        check_display()
+        terminal = terminal or _no_display_so_terminal()
+        if terminal and not sys.stdout.isatty():
+            fail("--terminal needs a terminal: standard output is not one (use `davis render` "
+                 "to make a video)")
         look = resolve_look(animation, preset)
     except DavisError as error:
         fail(str(error))
-    features = _encode_songs(songs, model)
-    options = _window_options(windowed, window_size, fps_limit, duration, screenshot,
-                              sys.stderr.isatty())
+    if terminal and (windowed or size is not None):
+        warning_line("--windowed and --size do not apply in the terminal: the picture follows "
+                     "the terminal's size")
+    features = encode_songs(songs, model)
+    play_options = PlayOptions(seed, sync_offset, volume / 100, shuffle, loop)
     try:
-        _run(features, look, options, seed, sync_offset, volume, shuffle, loop)
+        if terminal:
+            _run_terminal(features, look, play_options, fps_limit, duration, screenshot)
+        else:
+            options = _window_options(windowed, window_size, fps_limit or 0, duration, screenshot,
+                                      sys.stderr.isatty())
+            _run(features, look, options, play_options)
     except DavisError as error:
         fail(str(error))
 
 
-def resolve_look(animation: str | None, preset_name: str | None):
-    """The first animation (and preset), checked before any slow work."""
-    from visualizer.animations import animation_class
-    from visualizer.presets import find_preset
-    from visualizer.session import Look
+def _no_display_so_terminal() -> bool:
+    """True (after a one-line notice) when there is no display but a terminal to play in;
+    fails when there is neither."""
+    import sys
 
-    if preset_name is not None:
-        preset = find_preset(preset_name)
-        name, mapping, parameters = preset.resolve()
-        if animation is not None and animation != name:
-            warning_line(f"--animation {animation} ignored: preset {preset.name} is for {name}")
-        return Look(name, mapping, parameters, preset)
-    name = animation or DEFAULT_ANIMATION
-    animation_class(name)
-    return Look(name)
+    from visualizer.console import err
+    from visualizer.window import NoDisplay, check_display
 
-
-def _encode_songs(songs: list[Path] | None, model: Path | None) -> dict:
-    """Features for every playable song (encoding the uncached ones with a progress bar)."""
-    from encoder.audio import DEMO_SONG, find_songs
-    from encoder.batch import FeatureSource
-    from encoder.errors import DavisError
-
-    paths, problems = find_songs(songs or [DEMO_SONG])
-    for problem in problems:
-        error_line(str(problem))
     try:
-        source = FeatureSource(model)
-    except DavisError as error:
-        fail(str(error))
-    features = {}
-    with progress_bar() as progress:
-        task = progress.add_task("Preparing songs", total=len(paths), status="")
-        for path in paths:
-            progress.update(task, status=path.name)
-            outcome = source.get(path)
-            if outcome.error is not None:
-                error_line(str(outcome.error))
-            else:
-                features[path] = outcome.features
-            progress.advance(task)
-    if not features:
-        fail("no playable songs")
-    return features
+        check_display()
+    except NoDisplay:
+        if not sys.stdout.isatty():
+            fail("no display available (DISPLAY is not set) and standard output is not a "
+                 "terminal: use `davis render` to make a video")
+        err.print("no display: playing in the terminal (use --terminal to ask for it)",
+                  highlight=False, soft_wrap=True)
+        return True
+    return False
 
 
 def _window_options(windowed, size, fps_limit, duration, screenshot, status_line):
@@ -135,12 +111,32 @@ def _window_options(windowed, size, fps_limit, duration, screenshot, status_line
                          screenshot=screenshot, status_line=status_line)
 
 
-def _run(features: dict, look, options, seed, sync_offset, volume, shuffle, loop) -> None:
+def _run(features: dict, look, options, play) -> None:
     from visualizer.session import PlaySession
 
-    with PlaySession(features, look, options, seed=seed, sync_offset_ms=sync_offset,
-                     volume=volume / 100, shuffle=shuffle, loop=loop) as session:
-        if session.audio_problem:
-            warning_line(f"no audio device ({session.audio_problem}); playing silently on the "
-                         "wall clock")
+    with PlaySession(features, look, options, seed=play.seed, sync_offset_ms=play.sync_offset_ms,
+                     volume=play.volume, shuffle=play.shuffle, loop=play.loop) as session:
+        _warn_about_audio(session.audio_problem)
         session.window.run()
+
+
+def _run_terminal(features: dict, look, play, fps_limit, duration, screenshot) -> None:
+    import sys
+
+    from visualizer.terminal import TerminalOptions, TerminalSession
+
+    options = TerminalOptions(fps_limit=30 if fps_limit is None else fps_limit,
+                              duration_s=duration, screenshot=screenshot)
+    in_fd = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None
+    try:
+        with TerminalSession(features, look, options, play, out_fd=sys.stdout.fileno(),
+                             in_fd=in_fd) as session:
+            _warn_about_audio(session.audio_problem)
+            session.run()
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def _warn_about_audio(problem: str | None) -> None:
+    if problem:
+        warning_line(f"no audio device ({problem}); playing silently on the wall clock")

@@ -1,0 +1,96 @@
+"""`davis render` speed: frames per second and real-time factor of a whole render to MP4.
+
+    python benchmarks/render.py [--seconds 10] [--hd-seconds 3] [--animation kaleidoscope]
+
+Renders the demo song (features from the cache, encoded first if needed) with the same code
+as `davis render`: the renderer, the GPU-side yuv420p conversion, the double-buffered
+readback and the H.264 + AAC encoder thread. The real-time factor is seconds of video made
+per second of wall time (above 1: faster than real time).
+
+Targets: 640x360 at 30 fps faster than real time on a 2-core CPU (Mesa llvmpipe);
+1920x1080 at 60 fps at 4x real time or more on a GPU. The renderer alone (no readback, no
+encoding) is timed too, to show where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import verdict  # noqa: E402
+
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "lavapipe")
+
+
+def renderer_only_fps(ctx, features, animation: str, size: tuple[int, int], fps: int,
+                      frames: int) -> float:
+    """The renderer's frames per second without readback or encoding."""
+    from visualizer.mapping import Mapping
+    from visualizer.renderer import Renderer
+
+    renderer = Renderer(ctx, size, animation, Mapping.random(__import__("random").Random(0)))
+    try:
+        renderer.set_features(features)
+        renderer.render(0.0)
+        ctx.finish()
+        started = time.perf_counter()
+        for index in range(frames):
+            renderer.render(index / fps)
+        ctx.finish()
+        return frames / (time.perf_counter() - started)
+    finally:
+        renderer.release()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--animation", default="kaleidoscope")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="seconds of video rendered at 640x360@30")
+    parser.add_argument("--hd-seconds", type=float, default=None,
+                        help="seconds rendered at 1920x1080@60 (default: 3 on a CPU, 10 on a GPU)")
+    parser.add_argument("--start", type=float, default=10.0, help="song time to start at")
+    args = parser.parse_args()
+
+    from encoder.audio import DEMO_SONG
+    from encoder.batch import FeatureSource
+    from visualizer.commands.render import open_context, render_video
+    from visualizer.session import Look
+
+    console = Console()
+    ctx = open_context()
+    device = ctx.info["GL_RENDERER"]
+    on_cpu = any(name in device.lower() for name in SOFTWARE_RENDERERS)
+    features = FeatureSource().get(DEMO_SONG).features
+    hd_seconds = args.hd_seconds if args.hd_seconds is not None else (3.0 if on_cpu else 10.0)
+    console.print(f"[bold]davis render[/] {args.animation}, demo song from {args.start:g} s, "
+                  f"OpenGL: {device}", soft_wrap=True)
+    cases = [((640, 360), 30, args.seconds, 1.0 if on_cpu else None),
+             ((1920, 1080), 60, hd_seconds, None if on_cpu else 4.0)]
+    with tempfile.TemporaryDirectory() as folder:
+        for size, fps, seconds, target in cases:
+            output = Path(folder) / f"bench-{size[0]}x{size[1]}.mp4"
+            result = render_video(ctx, features, DEMO_SONG, Look(args.animation), output,
+                                  size=size, fps=fps, start_s=args.start, duration_s=seconds)
+            alone = renderer_only_fps(ctx, features, args.animation, size, fps,
+                                      min(result.frames, 120))
+            megabytes = output.stat().st_size / 1e6
+            line = (f"  {size[0]}x{size[1]} @ {fps} fps, {result.frames} frames: "
+                    f"{result.frames_per_second:.1f} fps, "
+                    f"[bold]{result.realtime_factor:.2f}x real time[/]  "
+                    f"(renderer alone {alone:.1f} fps; {megabytes:.1f} MB)  ")
+            if target is not None:
+                line += verdict(result.realtime_factor, target, lower_is_better=False)
+            else:
+                line += "(target is for " + ("a GPU)" if on_cpu else "the 2-core CPU)")
+            console.print(line, soft_wrap=True)
+
+
+if __name__ == "__main__":
+    main()
