@@ -11,7 +11,8 @@ from encoder.features import BLUR_LEVELS, N_FEATURES, Features
 from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations import strip_physics as physics
-from visualizer.animations.lights import N_PARTICLES, Lights, hsl_color
+from visualizer.animations.lights import N_PARTICLES, Lights
+from visualizer.animations.scene import hsl as hsl_color
 from visualizer.animations.strip_physics import (
     StripPhysics,
     link_pairs,

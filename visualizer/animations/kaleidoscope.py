@@ -22,6 +22,7 @@ import moderngl
 import numpy as np
 
 from visualizer.animations.base import Animation
+from visualizer.animations.scene import uniform_bytes, view_projection
 from visualizer.passes import FullscreenPass, RenderTarget
 from visualizer.shaders import load_program
 
@@ -90,22 +91,6 @@ def cube_instances(seed: int) -> np.ndarray:
     # GLSL reads a mat4 attribute column by column: store the transpose row-major.
     return np.concatenate([model.transpose(0, 2, 1).reshape(N_CUBES, 16), colour],
                           axis=1).astype("f4")
-
-
-def view_projection(size: tuple[int, int]) -> np.ndarray:
-    """Perspective (50° vertical) times the view from (0, 0, CAMERA_Z) towards the origin."""
-    width, height = size
-    aspect = width / max(height, 1)
-    f = 1.0 / math.tan(math.radians(FOV_Y_DEG) / 2.0)
-    projection = np.array([
-        [f / aspect, 0.0, 0.0, 0.0],
-        [0.0, f, 0.0, 0.0],
-        [0.0, 0.0, (FAR + NEAR) / (NEAR - FAR), 2.0 * FAR * NEAR / (NEAR - FAR)],
-        [0.0, 0.0, -1.0, 0.0],
-    ])
-    view = np.eye(4)
-    view[2, 3] = -CAMERA_Z
-    return projection @ view
 
 
 def fold_mesh(sides: float, aspect: float) -> np.ndarray:
@@ -216,7 +201,8 @@ class Kaleidoscope(Animation):
     def _apply_size(self) -> None:
         width, height = self.size
         self._aspect = width / max(height, 1)
-        self._view_projection.write(view_projection(self.size).T.astype("f4").tobytes())
+        self._view_projection.write(uniform_bytes(view_projection(
+            self.size, FOV_Y_DEG, (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))
         self._fold_key = None
 
     def _refold(self, sides: float) -> None:

@@ -15,13 +15,12 @@ At 1280x720 on 2-core llvmpipe a frame costs about 0.6 ms of physics, 1-5 ms of 
 
 from __future__ import annotations
 
-import colorsys
 import math
 
 import moderngl
-import numpy as np
 
 from visualizer.animations.base import Animation
+from visualizer.animations.scene import hsl, uniform_bytes, view_projection
 from visualizer.animations.strip_physics import StripPhysics, link_pairs
 from visualizer.bloom import Bloom
 from visualizer.passes import RenderTarget
@@ -30,42 +29,12 @@ from visualizer.shaders import load_program
 N_PARTICLES = 3000
 CAMERA = (0.0, 50.0, -40.0)
 TARGET = (0.0, 0.0, 0.0)
-UP = (0.0, 1.0, 0.0)
 FOV_Y_DEG = 40.0
 NEAR, FAR = 1.0, 1000.0
 FOG_DENSITY = 0.012        # exp(-(0.012 d)^2): the shell's near side ~0.7, its far side ~0.4
 LINE_GAIN = 0.6            # links' brightness relative to a sprite's core
 MAX_TICKS_PER_FRAME = 6    # 0.1 s (the renderer's largest step) of ticks at 60 per second
 BLOOM = {"downscale": 4, "threshold": 0.04, "strength": 1.8, "sigma": 2.0}
-
-
-def look_at(eye, target, up) -> np.ndarray:
-    eye, target, up = (np.asarray(v, dtype=np.float64) for v in (eye, target, up))
-    forward = target - eye
-    forward /= np.linalg.norm(forward)
-    side = np.cross(forward, up)
-    side /= np.linalg.norm(side)
-    upward = np.cross(side, forward)
-    view = np.eye(4)
-    view[0, :3], view[1, :3], view[2, :3] = side, upward, -forward
-    view[:3, 3] = -view[:3, :3] @ eye
-    return view
-
-
-def perspective(fov_y_deg: float, aspect: float, near: float, far: float) -> np.ndarray:
-    f = 1.0 / math.tan(math.radians(fov_y_deg) / 2.0)
-    return np.array([
-        [f / aspect, 0.0, 0.0, 0.0],
-        [0.0, f, 0.0, 0.0],
-        [0.0, 0.0, (far + near) / (near - far), 2.0 * far * near / (near - far)],
-        [0.0, 0.0, -1.0, 0.0],
-    ])
-
-
-def hsl_color(hue_deg: float, saturation_pct: float, lightness_pct: float) -> tuple[float, ...]:
-    """Three.js's Color.setHSL(h / 360, s / 100, l / 100) as an RGB triple."""
-    return colorsys.hls_to_rgb((hue_deg / 360.0) % 1.0, min(max(lightness_pct / 100.0, 0.0), 1.0),
-                               min(max(saturation_pct / 100.0, 0.0), 1.0))
 
 
 class Lights(Animation):
@@ -105,9 +74,8 @@ class Lights(Animation):
         self._upload()
 
     def _apply_size(self) -> None:
-        width, height = self.size
-        projection = perspective(FOV_Y_DEG, width / max(height, 1), NEAR, FAR)
-        matrix = (projection @ look_at(CAMERA, TARGET, UP)).T.astype("f4").tobytes()
+        height = self.size[1]
+        matrix = uniform_bytes(view_projection(self.size, FOV_Y_DEG, CAMERA, TARGET, NEAR, FAR))
         for program in (self._points, self._lines):
             program["view_projection"].write(matrix)
         # Three.js's attenuated point size: a sprite is size * (height / 2) / depth pixels wide
@@ -131,7 +99,7 @@ class Lights(Animation):
     def render(self, target) -> None:
         ctx = self.ctx
         self._upload()
-        color = hsl_color(self._value("hue"), self._value("saturation"), self._value("lightness"))
+        color = hsl(self._value("hue"), self._value("saturation"), self._value("lightness"))
         opacity = self._value("opacity")
         for program in (self._points, self._lines):
             program["light_color"].value = color

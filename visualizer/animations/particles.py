@@ -23,8 +23,6 @@ picture is the same at 720p and 4K.
 
 from __future__ import annotations
 
-import colorsys
-import math
 from collections import deque
 from functools import lru_cache
 
@@ -32,6 +30,7 @@ import moderngl
 import numpy as np
 
 from visualizer.animations.base import Animation
+from visualizer.animations.scene import hsl, uniform_bytes, view_projection
 from visualizer.shaders import load_program
 
 CAPACITY = 250_000  # the original's particle count; a benchmark may raise it
@@ -84,13 +83,6 @@ def emitter_position(t: np.ndarray) -> np.ndarray:
                                                    + np.asarray(EMITTER_PHASE))
 
 
-def hsl_rgb(hue_deg: float, saturation_pc: float, lightness_pc: float) -> np.ndarray:
-    """HSL (degrees, per cent, per cent) -> RGB in [0, 1]."""
-    return np.array(colorsys.hls_to_rgb((hue_deg / 360.0) % 1.0,
-                                        min(max(lightness_pc / 100.0, 0.0), 1.0),
-                                        min(max(saturation_pc / 100.0, 0.0), 1.0)))
-
-
 def spawn(rng: np.random.Generator, times: np.ndarray, values: dict[str, float]) -> np.ndarray:
     """Particles born at animation times `times`, as a PARTICLE array ready for the GPU."""
     count = len(times)
@@ -103,7 +95,7 @@ def spawn(rng: np.random.Generator, times: np.ndarray, values: dict[str, float])
     velocity[:, :3] = (np.asarray(BASE_VELOCITY) + noise[:, 3:6]
                        * values["velocityRandomness"]) * VELOCITY_SCALE
     velocity[:, 3] = values["turbulence"]
-    rgb = hsl_rgb(values["hue"], values["saturation"], values["lightness"])
+    rgb = np.array(hsl(values["hue"], values["saturation"], values["lightness"]))
     colour = np.clip(rgb + noise[:, 6:9] * COLOR_RANDOMNESS, 0.0, 1.0)
     particles["color"][:, :3] = np.rint(colour * 255.0)
     particles["color"][:, 3] = 255
@@ -146,22 +138,6 @@ def perlin_noise_volume(rng: np.random.Generator, texels: int = NOISE_TEXELS,
 def noise_texture_data(seed: int) -> bytes:
     """The noise volume for a seed as half floats (made once per seed: about 0.1 s)."""
     return perlin_noise_volume(np.random.default_rng([seed, 1])).astype(np.float16).tobytes()
-
-
-def view_projection(size: tuple[int, int]) -> np.ndarray:
-    """Perspective (55° vertical) times the view from (0, 0, CAMERA_Z) towards the origin."""
-    width, height = size
-    aspect = width / max(height, 1)
-    f = 1.0 / math.tan(math.radians(FOV_Y_DEG) / 2.0)
-    projection = np.array([
-        [f / aspect, 0.0, 0.0, 0.0],
-        [0.0, f, 0.0, 0.0],
-        [0.0, 0.0, (FAR + NEAR) / (NEAR - FAR), 2.0 * FAR * NEAR / (NEAR - FAR)],
-        [0.0, 0.0, -1.0, 0.0],
-    ])
-    view = np.eye(4)
-    view[2, 3] = -CAMERA_Z
-    return projection @ view
 
 
 class Particles(Animation):
@@ -208,7 +184,8 @@ class Particles(Animation):
         self._apply_size()
 
     def _apply_size(self) -> None:
-        self._program["view_projection"].write(view_projection(self.size).T.astype("f4").tobytes())
+        self._program["view_projection"].write(uniform_bytes(view_projection(
+            self.size, FOV_Y_DEG, (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))
         self._program["point_scale"].value = self.size[1] / REFERENCE_HEIGHT
 
     def _value(self, values: dict[str, float], name: str) -> float:
