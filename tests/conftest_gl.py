@@ -56,3 +56,43 @@ def gl_context():
     error = ctx.error
     park_framebuffer(ctx)
     assert error == "GL_NO_ERROR", f"the test left an OpenGL error: {error}"
+
+
+# --- rendering through the Renderer, shared by the animation tests ---------------------------
+
+def constant_features(values: dict[int, float] | None = None, frames: int = 200,
+                      base: float = 0.5):
+    """Features that hold `base` everywhere except the given {feature: value}, at every level."""
+    import numpy as np
+
+    from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+
+    table = np.full((frames, N_FEATURES), base, dtype=np.float32)
+    for feature, value in (values or {}).items():
+        table[:, feature] = value
+    return Features(levels={level: table.copy() for level in BLUR_LEVELS})
+
+
+def render_frames(ctx, name: str, features, *, size, seed: int = 0, steps: int,
+                  mapping=None):
+    """A fresh renderer's frame after `steps` steps of 0.1 s of song time, as (h, w, 3) uint8."""
+    from encoder.features import N_FEATURES
+    from visualizer.mapping import Mapping
+    from visualizer.renderer import Renderer
+
+    renderer = Renderer(ctx, size, name, mapping or Mapping(tuple(range(N_FEATURES))), seed=seed)
+    try:
+        renderer.set_features(features)
+        for step in range(steps):
+            renderer.render(step * 0.1)
+        return renderer.read_rgb().copy()
+    finally:
+        renderer.release()
+        park_framebuffer(ctx)
+
+
+def difference(a, b) -> float:
+    """Mean absolute difference of two frames, 0–255 per channel."""
+    import numpy as np
+
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from encoder.features import BLUR_LEVELS, N_FEATURES, Features
-from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from encoder.features import N_FEATURES
+from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+                               park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.mapping import Mapping
 from visualizer.renderer import Renderer
@@ -30,28 +31,10 @@ BASE = 0.8  # the other features: above avg, so effects that scale others (e.g. 
             # whose direction is one parameter and strength another) are visible
 
 
-def features(values: dict[int, float], frames: int = 240) -> Features:
-    table = np.full((frames, N_FEATURES), BASE, dtype=np.float32)
-    for feature, value in values.items():
-        table[:, feature] = value
-    return Features({level: table.copy() for level in BLUR_LEVELS})
-
-
 def render(ctx, name: str, values: dict[int, float] | None = None, *, seed: int = 0,
            size=SIZE, steps: int = STEPS) -> np.ndarray:
-    renderer = Renderer(ctx, size, name, IDENTITY, seed=seed)
-    try:
-        renderer.set_features(features(values or {}))
-        for step in range(steps):
-            renderer.render(step * 0.1)
-        return renderer.read_rgb().astype(np.int16)
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
-
-
-def difference(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a - b).mean())
+    return render_frames(ctx, name, constant_features(values, 240, BASE), size=size, seed=seed,
+                         steps=steps).astype(np.int16)
 
 
 def test_the_original_three_and_two_new_ones_are_registered():
@@ -100,7 +83,7 @@ def test_same_inputs_give_the_same_frame(gl_context, name):
 def test_survives_a_resize(gl_context, name):
     renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
     try:
-        renderer.set_features(features({}))
+        renderer.set_features(constant_features({}, 240, BASE))
         for step in range(5):
             renderer.render(step * 0.1)
         renderer.resize((200, 300))

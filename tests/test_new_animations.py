@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from encoder.features import BLUR_LEVELS, N_FEATURES, Features
-from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from tests.conftest_gl import (difference, gl_context, park_framebuffer,  # noqa: F401
+                               render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations.field import (
     KILL_BAND_HALF_WIDTH,
@@ -58,19 +59,8 @@ def features(values: dict[int, float] | None = None, frames: int = 400, *,
 def render(ctx, name: str, values: dict[int, float] | None = None, *, seed: int = 0,
            size=SIZE, frames: int = FRAMES, lively: bool = False) -> np.ndarray:
     """A fresh renderer's frame after `frames` steps of 0.1 s."""
-    renderer = Renderer(ctx, size, name, IDENTITY, seed=seed)
-    try:
-        renderer.set_features(features(values, lively=lively))
-        for frame in range(frames):
-            renderer.render(frame * 0.1)
-        return renderer.read_rgb().copy()
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
-
-
-def difference(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+    return render_frames(ctx, name, features(values, lively=lively), size=size, seed=seed,
+                         steps=frames)
 
 
 def assert_lively(image: np.ndarray) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from encoder.features import BLUR_LEVELS, N_FEATURES, Features
-from tests.conftest_gl import gl_context, park_framebuffer  # noqa: F401
+from encoder.features import N_FEATURES, Features
+from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+                               park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations.particles import PARTICLE, Particles, ring_spans, spawn
 from visualizer.mapping import Mapping
@@ -34,28 +35,14 @@ CHANGED = 1.0
 
 def features(values: dict[int, float], frames: int = 200) -> Features:
     """Constant features: 0.5 everywhere except the given {feature: value}."""
-    table = np.full((frames, N_FEATURES), 0.5, dtype=np.float32)
-    for feature, value in values.items():
-        table[:, feature] = value
-    return Features(levels={level: table.copy() for level in BLUR_LEVELS})
+    return constant_features(values, frames)
 
 
 def render(ctx, feature_values: dict[int, float] | None = None, *, size=SIZE, seed: int = 0,
            frames: int = FRAMES) -> np.ndarray:
     """A fresh renderer's frame after `frames` steps of 0.1 s with constant features."""
-    renderer = Renderer(ctx, size, "particles", IDENTITY, seed=seed)
-    try:
-        renderer.set_features(features(feature_values or {}))
-        for frame in range(frames):
-            renderer.render(frame * 0.1)
-        return renderer.read_rgb().copy()
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
-
-
-def difference(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+    return render_frames(ctx, "particles", features(feature_values or {}), size=size, seed=seed,
+                         steps=frames)
 
 
 def assert_glowing_stream(image: np.ndarray) -> None:
