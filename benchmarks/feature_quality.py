@@ -87,6 +87,9 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     parser.add_argument("--seed-model", type=Path, default=Path("data/models/seed.safetensors"))
     parser.add_argument("--max-train-songs", type=int, default=120)
+    parser.add_argument("--max-heldout-songs", type=int, default=None,
+                        help="evaluate on the first N held-out songs (the seed network is slow "
+                             "to run over whole songs on a CPU)")
     args = parser.parse_args()
     console = Console()
     train_songs, problems = find_songs([args.train])
@@ -97,6 +100,7 @@ def main() -> None:
         console.print("Build the corpus first: python scripts/build_corpus.py")
         sys.exit(2)
     train_songs = train_songs[:: max(1, len(train_songs) // args.max_train_songs)]
+    heldout = heldout[:args.max_heldout_songs]
     table = Table(title=f"Feature quality on {len(heldout)} held-out songs "
                         f"(PCA fitted on {len(train_songs)} training songs)")
     for column in ("model", "weights", "AE MSE", "PCA-10 MSE", "AE / PCA", "weakest std (median song)",

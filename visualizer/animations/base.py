@@ -58,6 +58,10 @@ class Animation(ABC):
     def description(cls) -> str:
         return cls.spec()[0]
 
+    def start_values(self) -> dict[str, float]:
+        """Each parameter's value before any audio plays."""
+        return {p.name: p.start_value for p in type(self).parameters()}
+
     def own(self, resource):
         """Track a GL object so `release` frees it."""
         self._owned.append(resource)

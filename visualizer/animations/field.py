@@ -93,7 +93,7 @@ class Field(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._defaults = self.start_values()
         self._values = dict(self._defaults)
         self._eased = {name: self._defaults[name] for name in EASED}
         rng = np.random.default_rng(seed)

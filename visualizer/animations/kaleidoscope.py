@@ -161,7 +161,7 @@ class Kaleidoscope(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._defaults = self.start_values()
         self._values = dict(self._defaults)
         self._angle_x = 0.0
         self._angle_y = 0.0

@@ -43,7 +43,7 @@ class Lights(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._defaults = self.start_values()
         self._values = dict(self._defaults)
         self.physics = StripPhysics(N_PARTICLES, seed, max_ticks=MAX_TICKS_PER_FRAME)
         self._uploaded_tick = -1

@@ -151,7 +151,7 @@ class Particles(Animation):
         self.capacity = int(capacity if capacity is not None else type(self).capacity)
         if self.capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {self.capacity}")
-        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._defaults = self.start_values()
         self._rng = np.random.default_rng([seed, 0])
         self.time = 0.0  # the animation's own clock
         self._pending = 0.0  # fractional particle left over from the last frame

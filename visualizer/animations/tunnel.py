@@ -51,7 +51,7 @@ class Tunnel(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = {p.name: p.start_value for p in type(self).parameters()}
+        self._defaults = self.start_values()
         self._values = dict(self._defaults)
         self._eased = {name: self._defaults[name] for name in EASED}
         # the seed picks where along the path the flight starts and the tile lottery
