@@ -91,7 +91,7 @@ def main() -> None:
                         help="evaluate on the first N held-out songs (the seed network is slow "
                              "to run over whole songs on a CPU)")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=130)
     train_songs, problems = find_songs([args.train])
     heldout, more = find_songs([args.heldout])
     if problems or more:
