@@ -7,6 +7,8 @@ same inputs give the same bytes, it survives a resize and it releases its GL obj
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,47 @@ def test_switching_releases_every_gl_object(gl_context, name):
         renderer.release()
         park_framebuffer(gl_context)
     assert renderer.animation.live_objects == 0
+
+
+def resident_bytes() -> int:
+    """Resident memory after handing freed heap pages back to the system (glibc's
+    malloc_trim), so readings do not swing with when the allocator happens to do it."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_creating_and_releasing_does_not_grow_memory(gl_context, name):
+    """100 create/render/release cycles leave resident memory where it was.
+
+    Large buffers (the particles' 10.5 MiB ring) come and go with every cycle, and whether
+    the allocator has handed their pages back at a given moment varies, so one reading swings
+    by about that much. The peak over 10 cycles is steady and a leak would raise it: the peak
+    after 100 cycles is compared with the peak before them.
+    """
+    def cycle() -> int:
+        renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
+        renderer.render(0.0)
+        renderer.render(0.1)
+        renderer.release()
+        park_framebuffer(gl_context)
+        assert renderer.animation.live_objects == 0
+        gl_context.finish()
+        return resident_bytes()
+
+    for _ in range(10):  # warm up the driver's caches and Python's allocators
+        cycle()
+    before = max(cycle() for _ in range(10))
+    for _ in range(80):
+        cycle()
+    after = max(cycle() for _ in range(10))
+    growth = after - before
+    assert growth < 4 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB"
