@@ -155,3 +155,39 @@ def test_creating_and_releasing_does_not_grow_memory(gl_context, name):
     after = max(cycle() for _ in range(10))
     growth = after - before
     assert growth < 4 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB"
+
+
+def test_a_failed_construction_releases_what_it_made():
+    from visualizer.animations.base import Animation
+
+    class Resource:
+        released = False
+
+        def release(self):
+            self.released = True
+
+    class Broken(Animation):  # no `name`: not registered
+        def __init__(self):
+            super().__init__(ctx=None, size=(1, 1))
+            self.made = Resource()
+            with self.building():
+                self.own(self.made)
+                raise RuntimeError("shader failed to compile")
+
+        def update(self, dt_s, values):
+            pass
+
+        def render(self, target):
+            pass
+
+    made = []
+    original = Broken.__init__
+
+    def remember(self):
+        made.append(self)
+        original(self)
+
+    Broken.__init__ = remember
+    with pytest.raises(RuntimeError, match="compile"):
+        Broken()
+    assert made[0].made.released and made[0].live_objects == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from typing import ClassVar
 
 from encoder.errors import DavisError
@@ -61,6 +62,15 @@ class Animation(ABC):
     def start_values(self) -> dict[str, float]:
         """Each parameter's value before any audio plays."""
         return {p.name: p.start_value for p in type(self).parameters()}
+
+    @contextmanager
+    def building(self):
+        """Wrap GL object creation in `__init__`: on failure, release what was made, re-raise."""
+        try:
+            yield
+        except BaseException:
+            self.release()
+            raise
 
     def own(self, resource):
         """Track a GL object so `release` frees it."""

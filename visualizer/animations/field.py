@@ -106,11 +106,8 @@ class Field(Animation):
         self._step_debt = 0.0      # fractional reaction steps carried to the next frame
         self._steps = 0            # reaction steps to run at the next render
         self._dt = 0.0
-        try:
+        with self.building():
             self._build()
-        except BaseException:
-            self.release()
-            raise
 
     def _build(self) -> None:
         ctx = self.ctx

@@ -165,11 +165,8 @@ class Kaleidoscope(Animation):
         self._values = dict(self._defaults)
         self._angle_x = 0.0
         self._angle_y = 0.0
-        try:
+        with self.building():
             self._build()
-        except BaseException:
-            self.release()
-            raise
 
     def _build(self) -> None:
         ctx = self.ctx

@@ -47,11 +47,8 @@ class Lights(Animation):
         self._values = dict(self._defaults)
         self.physics = StripPhysics(N_PARTICLES, seed, max_ticks=MAX_TICKS_PER_FRAME)
         self._uploaded_tick = -1
-        try:
+        with self.building():
             self._build()
-        except BaseException:
-            self.release()
-            raise
 
     def _build(self) -> None:
         ctx = self.ctx

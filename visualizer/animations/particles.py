@@ -159,11 +159,8 @@ class Particles(Animation):
         # (first serial, last death time) per frame's batch, oldest first: the batches that
         # may still hold live particles
         self._batches: deque[tuple[int, float]] = deque()
-        try:
+        with self.building():
             self._build()
-        except BaseException:
-            self.release()
-            raise
 
     def _build(self) -> None:
         ctx = self.ctx

@@ -58,12 +58,9 @@ class Tunnel(Animation):
         self._path_phase = (seed * 7.31) % PATH_PERIOD
         self._ring_phase = 0.0
         self._spin = 0.0
-        try:
+        with self.building():
             self._wall = self.own(FullscreenPass(ctx, "tunnel/tunnel.glsl", self._wall_size(size)))
             self._upscale = self.own(FullscreenPass(ctx, "tunnel/upscale.glsl"))
-        except BaseException:
-            self.release()
-            raise
         self._wall.set(seed_hash=float((seed * 97) % 1024))
         self._upscale.set(vignette=VIGNETTE)
         self._apply_size()
