@@ -181,7 +181,34 @@ def train(config: ModelConfig, frames: FrameSet, options: TrainingOptions,
         report.train_loss.append(evaluate_mse(model, train_set))
         report.heldout_loss.append(evaluate_mse(model, heldout_set))
         on_epoch(report)
+    if config.arch != "seed":  # the 2017 network is kept as it was
+        rotate_code_to_independent_components(model, train_set, options.seed)
     return model, report
+
+
+@torch.no_grad()
+def rotate_code_to_independent_components(model: Autoencoder, normalised: torch.Tensor,
+                                          seed: int = 0) -> None:
+    """Re-express the code layer in independent components (`encoder.independent`), folded
+    into the weights: the encoder's last layer gives (code - mean) @ U, the decoder's first
+    layer takes that back, so every reconstruction stays the same."""
+    from encoder.independent import independent_components
+
+    codes = torch.cat([model.encode(normalised[i:i + 8192])
+                       for i in range(0, normalised.shape[0], 8192)]).double().cpu().numpy()
+    mean, unmixing = independent_components(codes, seed=seed)
+    last = [m for m in model.encoder if isinstance(m, torch.nn.Linear)][-1]
+    first = [m for m in model.decoder if isinstance(m, torch.nn.Linear)][0]
+    device, dtype = last.weight.device, last.weight.dtype
+    u = torch.from_numpy(unmixing).to(device, torch.float64)
+    m = torch.from_numpy(mean).to(device, torch.float64)
+    u_inverse = torch.linalg.inv(u)
+    encoder_weight, encoder_bias = last.weight.double(), last.bias.double()
+    decoder_weight, decoder_bias = first.weight.double(), first.bias.double()
+    last.weight.copy_((u.T @ encoder_weight).to(dtype))
+    last.bias.copy_(((encoder_bias - m) @ u).to(dtype))
+    first.weight.copy_((decoder_weight @ u_inverse.T).to(dtype))
+    first.bias.copy_((m @ decoder_weight.T + decoder_bias).to(dtype))
 
 
 def write_loss_curve(report: TrainingReport, path: Path, title: str) -> None:

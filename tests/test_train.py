@@ -29,7 +29,8 @@ def test_writes_weights_metadata_and_loss_curve(tiny_model):
     config, training = metadata["config"], metadata["training"]
     assert config["arch"] == "compact"
     assert config["sample_rate"] == 22050
-    assert config["window"] == 4096
+    assert config["window"] == 2048
+    assert config["delta_lags"] == [1] and config["delta_bands"] == 16  # the change inputs
     assert config["input_transform"] == "log-mel"
     assert config["hidden"][-1] == 10
     assert config["fps"] == 60
@@ -100,7 +101,7 @@ def test_refuses_to_overwrite_without_force(cli, training_songs, helpers, tmp_pa
 
 
 def test_output_without_suffix_and_unusable_songs(cli, training_songs, songs, helpers, tmp_path):
-    short = songs.sweep("short.wav", seconds=0.1)
+    short = songs.sweep("short.wav", seconds=0.05)
     broken = songs.folder / "broken.wav"
     broken.write_text("not audio")
     result = cli("train", *training_songs[:3], short, broken, "--output", tmp_path / "mine",
