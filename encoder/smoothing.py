@@ -26,23 +26,72 @@ def centred_moving_average(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def min_max_normalise(values: np.ndarray) -> np.ndarray:
-    """Scale each column to [0, 1] over the song; a constant column becomes 0.5 (never NaN).
-
-    A column counts as constant when its range is below 1e-6 of its magnitude, so the
-    rounding noise of a smoothed constant is not blown up into a full-range signal.
-    """
-    low = values.min(axis=0)
-    high = values.max(axis=0)
-    spread = high - low
-    scale = np.maximum(np.abs(low), np.abs(high))
-    constant = spread <= 1e-6 * np.maximum(scale, 1e-30)
-    safe_spread = np.where(constant, 1.0, spread)
-    normalised = (values - low) / safe_spread
+    """Scale each column to [0, 1] over the song (the 2017 normalisation, kept for comparison);
+    a constant column becomes 0.5."""
+    low, high = values.min(axis=0), values.max(axis=0)
+    constant = _constant_columns(values)
+    normalised = (values - low) / np.where(constant, 1.0, high - low)
     normalised[:, constant] = 0.5
     return np.clip(normalised, 0.0, 1.0).astype(np.float32)
 
 
+# The smallest 5th-95th percentile spread of a code that counts as a signal, in code units.
+# The compact model's codes are whitened on its training frames (unit variance); recorded
+# songs spread 0.1-1 even at the slowest smoothing level, while a steady tone's codes jitter
+# by 0.002-0.02. Below the floor a feature is not stretched to fill [0, 1]: its jitter stays
+# near 0.5 and a single event still stands out.
+MIN_CODE_SPREAD = 0.05
+# Nor is a feature whose bulk (5th-95th percentile) spans under this fraction of its full
+# range: it holds one level, and what leaves it (rarely) is an event.
+MIN_BULK_FRACTION = 0.05
+
+
+def robust_normalise(values: np.ndarray, *, low_percentile: float = 5.0,
+                     high_percentile: float = 95.0, min_spread: float = 0.0) -> np.ndarray:
+    """Map each column to [0, 1] so that one outlier cannot squash the rest of the song.
+
+    The result is the average of two maps: the song's quantile map (each value's rank, so a
+    feature covers [0, 1] evenly) and a linear map from the `low_percentile`-th to the
+    `high_percentile`-th percentile, clipped (which keeps how far above its usual level an
+    event goes, so sharp events stay sharp). Equal values get equal ranks, so a stretch of
+    silence stays one steady value; a constant column becomes 0.5 (never NaN).
+
+    A column whose percentile spread is below `min_spread`, or below `MIN_BULK_FRACTION` of
+    its full range, is mostly noise around one level (a steady tone): the linear map then
+    spans that floor around the level and the quantile map, which would blow the noise up to
+    the full range, fades out in proportion.
+
+    Args:
+        values: (frames, features) array.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    constant = _constant_columns(values)
+    result = np.full(values.shape, 0.5, dtype=np.float64)
+    for column in np.flatnonzero(~constant):
+        x = values[:, column]
+        ordered = np.sort(x)
+        # average rank of ties: halfway between the first and the last position of a value
+        ranks = (np.searchsorted(ordered, x, "left") + np.searchsorted(ordered, x, "right") - 1)
+        quantile = ranks / (2.0 * max(n - 1, 1))
+        low, high = np.percentile(ordered, [low_percentile, high_percentile])
+        spread = max(high - low, min_spread, MIN_BULK_FRACTION * (ordered[-1] - ordered[0]))
+        linear = np.clip(0.5 + (x - 0.5 * (low + high)) / spread, 0.0, 1.0)
+        quantile_weight = 0.5 * (high - low) / spread
+        result[:, column] = quantile_weight * quantile + (1.0 - quantile_weight) * linear
+    return np.clip(result, 0.0, 1.0).astype(np.float32)
+
+
+def _constant_columns(values: np.ndarray) -> np.ndarray:
+    """Columns whose range is below 1e-6 of their magnitude: the rounding noise of a smoothed
+    constant must not be blown up into a full-range signal."""
+    low, high = values.min(axis=0), values.max(axis=0)
+    scale = np.maximum(np.abs(low), np.abs(high))
+    return (high - low) <= 1e-6 * np.maximum(scale, 1e-30)
+
+
 def smooth_and_normalise(codes: np.ndarray, levels: tuple[int, ...]) -> dict[int, np.ndarray]:
-    """Every smoothing level of the (frames, features) codes, each normalised to [0, 1]."""
+    """Every smoothing level of the (frames, features) codes, each robustly normalised to [0, 1]."""
     codes = np.asarray(codes, dtype=np.float64)
-    return {level: min_max_normalise(centred_moving_average(codes, level)) for level in levels}
+    return {level: robust_normalise(centred_moving_average(codes, level), min_spread=MIN_CODE_SPREAD)
+            for level in levels}
