@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 RISE_SPAN_FRAMES = 2  # a rise is measured against the lowest of the previous two frames
-QUIET_PERCENTILE = 75.0  # rises at or below this percentile of the song count as stillness
+QUIET_PERCENTILE = 90.0  # rises at or below this percentile of the song count as stillness
 FULL_PERCENTILE = 99.5   # a rise this large (or larger) gives a full pulse of 1...
 MIN_FULL_RISE = 0.1      # ...but never less than a tenth of the feature's range in 2 frames
 

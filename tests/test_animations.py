@@ -12,8 +12,8 @@ import os
 import numpy as np
 import pytest
 
-from encoder.features import N_FEATURES
-from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from tests.conftest_gl import (constant_features, difference, gl_context, released,  # noqa: F401
                                park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.mapping import Mapping
@@ -22,20 +22,51 @@ from visualizer.renderer import Renderer
 SIZE = (256, 144)
 IDENTITY = Mapping(tuple(range(N_FEATURES)))  # slot i reads feature i
 STEPS = 16  # 1.5 s of song time in 0.1 s steps
-# Mean absolute difference (0-255 per channel) that counts as a visible change: identical
-# inputs give exactly 0, and 1.0 over the whole frame is far above rounding noise.
-CHANGED = 1.0
+
+# Mean absolute difference (0-255 per channel) that counts as a visible change, min against
+# max of one parameter after 1.5 s. Identical inputs give exactly 0, so anything above
+# rounding noise separates; the thresholds ask for a change over much of what is drawn. The
+# particle stream, the lights' strip and the field's pattern cover part of a dark frame, so
+# 1.0 there is about a quarter of it (a pulse of the field's inject adds fresh blots: about
+# 1.5); the tunnel fills the frame, so 3.0 there (its weakest, fog, measures about 14).
+CHANGED = {"tunnel": 3.0}
+CHANGED_DEFAULT = 1.0
 
 NAMES = animation_names()
 
 
+def changed(name: str) -> float:
+    return CHANGED.get(name, CHANGED_DEFAULT)
+
+
 BASE = 0.8  # the other features: above avg, so effects that scale others (e.g. an RGB shift
             # whose direction is one parameter and strength another) are visible
+# Every feature dips to 0 over these frames and comes back just before the last frames
+# rendered (1.4 and 1.5 s), so parameters read as pulses fire too (a flat feature never
+# pulses); a feature set to 0 stays flat.
+DIP_FRAMES = slice(76, 86)
+
+
+def dipping_features(values: dict[int, float] | None = None, frames: int = 240):
+    features = constant_features(values, frames, BASE)
+    for table in features.levels.values():
+        table[DIP_FRAMES] = 0.0
+    return features
+
+
+def lively_features(frames: int = 400):
+    """Every feature drifting and beating twice a second, differently."""
+    t = np.arange(frames)[:, None] / 60
+    k = np.arange(N_FEATURES)[None, :]
+    beat = np.exp(-((t * 2.0) % 1.0) * 6.0)
+    table = (0.5 + 0.3 * np.sin(2 * np.pi * t * (0.1 + 0.05 * k) + 1.3 * k)
+             + 0.2 * beat * np.cos(k)).astype(np.float32)
+    return Features(levels={level: table.copy() for level in BLUR_LEVELS})
 
 
 def render(ctx, name: str, values: dict[int, float] | None = None, *, seed: int = 0,
            size=SIZE, steps: int = STEPS) -> np.ndarray:
-    return render_frames(ctx, name, constant_features(values, 240, BASE), size=size, seed=seed,
+    return render_frames(ctx, name, dipping_features(values), size=size, seed=seed,
                          steps=steps).astype(np.int16)
 
 
@@ -70,7 +101,7 @@ def test_every_parameter_changes_the_picture(gl_context, name):
     for slot, parameter in enumerate(animation_class(name).parameters()):
         low = render(gl_context, name, {slot: 0.0})
         change = max(difference(low, render(gl_context, name, {slot: value})) for value in (1.0, 0.5))
-        if change <= CHANGED:
+        if change <= changed(name):
             quiet.append(f"{parameter.name}: {change:.2f}")
     assert not quiet, f"parameters that barely change the picture: {quiet}"
 
@@ -82,34 +113,50 @@ def test_same_inputs_give_the_same_frame(gl_context, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_survives_a_resize(gl_context, name):
-    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
-    try:
-        renderer.set_features(constant_features({}, 240, BASE))
-        for step in range(5):
-            renderer.render(step * 0.1)
-        renderer.resize((200, 300))
-        for step in range(5, 10):
-            renderer.render(step * 0.1)
-        image = renderer.read_rgb()
-        assert image.shape == (300, 200, 3) and image.mean() > 5
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
+def test_pausing_freezes_the_picture(released, gl_context, name):
+    """Time only advances by dt: rendering the same song time again (dt = 0) changes nothing."""
+    renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=0))
+    renderer.set_features(lively_features())
+    for step in range(11):
+        renderer.render(step * 0.1)
+    frozen = renderer.read_rgb().copy()
+    for _ in range(3):
+        renderer.render(1.0)
+        assert renderer.read_rgb().tobytes() == frozen.tobytes()
+    renderer.render(1.1)
+    assert difference(renderer.read_rgb(), frozen) > 0.1
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_switching_releases_every_gl_object(gl_context, name):
-    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
-    try:
-        renderer.render(0.0)
-        old = renderer.animation
-        assert old.live_objects > 0
-        renderer.set_animation(name)
-        assert old.live_objects == 0
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
+def test_survives_resizes_without_piling_up_gl_objects(released, gl_context, name):
+    renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=0))
+    renderer.set_features(lively_features())
+    renderer.render(0.0)
+    owned = renderer.animation.live_objects
+    assert owned > 0
+    time_s = 0.1
+    for size in ((200, 300), (97, 61), (640, 360), SIZE):
+        park_framebuffer(gl_context)  # the renderer releases its bound target on resize
+        renderer.resize(size)
+        assert renderer.animation.size == size
+        for _ in range(8):
+            renderer.render(time_s)
+            time_s += 0.1
+        image = renderer.read_rgb()
+        assert image.shape == (size[1], size[0], 3)
+        assert image.mean() > 3 and image.max() > 100, (size, image.mean(), image.max())
+    assert renderer.animation.live_objects == owned  # nothing piles up per frame or resize
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_switching_releases_every_gl_object(released, gl_context, name):
+    renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=0))
+    renderer.render(0.0)
+    old = renderer.animation
+    assert old.live_objects > 0
+    renderer.set_animation(name)
+    assert old.live_objects == 0
+    renderer.release()
     assert renderer.animation.live_objects == 0
 
 

@@ -53,6 +53,56 @@ def test_track_matches_the_scalar_rule_for_every_parameter():
             assert values[parameter.name] == pytest.approx(parameter.value(x), abs=1e-9)
 
 
+def step_features(frames: int = 600, at: int = 300) -> Features:
+    """Every feature sits at 0.2 and jumps to 0.9 at frame `at` (a sharp rise)."""
+    values = np.full((frames, 10), 0.2, dtype=np.float32)
+    values[at:] = 0.9
+    return Features({level: values for level in BLUR_LEVELS})
+
+
+def test_pulse_parameter_jumps_on_a_rise_and_decays_at_its_rate():
+    flash = Parameter("flash", avg=0.5, min=0.0, max=1.0, pulse=0.25)
+    steady = Parameter("level", avg=0.5, min=0.0, max=1.0)
+    track = ParameterTrack((flash, steady), Mapping(tuple(range(10))), step_features())
+    assert track.values_at(4.9)["flash"] == 0.0  # resting value before the rise
+    assert track.values_at(5.0)["flash"] == pytest.approx(1.0)  # the same frame as the rise
+    assert track.values_at(5.25)["flash"] == pytest.approx(np.exp(-1.0), rel=0.1)
+    assert track.values_at(8.0)["flash"] < 0.01
+    # The blur-reading parameter simply follows its feature.
+    assert track.values_at(4.9)["level"] == pytest.approx(0.2 * 2 * 0.5)
+    assert track.values_at(8.0)["level"] == pytest.approx(0.5 + 2 * 0.4 * 0.5)
+
+
+def test_pulse_parameters_show_their_source():
+    assert Parameter("a", 1, 0, 2, pulse=0.3).source == "pulse 0.3 s"
+    assert Parameter("a", 1, 0, 2, blur=50).source == "blur 50"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('pulse = 0.0', "pulse must be -1"),
+    ('pulse = "fast"', "pulse must be a number"),
+    ('blur = 7', "blur 7 is not one of"),
+    ('speed = 2', "bad parameter file"),
+])
+def test_bad_parameter_tables_give_one_clear_error(tmp_path, entry, message):
+    from visualizer.parameters import load_parameters
+
+    path = tmp_path / "parameters.toml"
+    path.write_text(f'[[parameter]]\nname = "size"\navg = 1.0\nmin = 0.0\nmax = 2.0\n{entry}\n')
+    with pytest.raises(DavisError, match=message):
+        load_parameters(path)
+
+
+def test_presets_written_before_pulses_still_load(tmp_path):
+    old = ('{"name": "old", "animation": "kaleidoscope", "mapping": {"sides": 4}, '
+           '"overrides": {"sides": {"min": 6, "avg": 8, "max": 10, "step": 2, "blur": 100}}, '
+           '"created": "2026-11-20T10:00:00", "davis_version": "0.1.0"}')
+    animation, mapping, parameters = parse_preset(old, tmp_path / "old.json").resolve()
+    sides = next(p for p in parameters if p.name == "sides")
+    assert (sides.min, sides.blur, sides.pulse) == (6, 100, -1)
+    assert mapping.assignment(parameters)["sides"] == 4
+
+
 def test_rate_limit_holds_values_deterministically():
     slow = Parameter("sides", 12, 0, 24, fps=0.5)  # at most one change every 2 s
     track = ParameterTrack((slow,), Mapping(tuple(range(10))), ramp_features())
@@ -96,7 +146,8 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def test_saved_preset_loads_back_identical_and_never_overwrites(data_dir):
-    mapping = {"rotationX": 3, "rotationY": 1, "amount": 0, "sides": 9, "angleRGB": 5}
+    mapping = {"rotationX": 3, "rotationY": 1, "amount": 0, "sides": 9, "angleRGB": 5,
+               "zoom": 2, "flash": 4, "twist": 6}
     first = save_new_preset("kaleidoscope", mapping)
     second = save_new_preset("kaleidoscope", mapping)
     assert first.name != second.name and first.path.exists() and second.path.exists()
@@ -124,6 +175,9 @@ def test_shipped_presets_are_valid_and_listed_first(data_dir):
     ('{"animation": "kaleidoscope", "mapping": {"colour": 1}}', "unknown parameter"),
     ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"min": "x"}}}', "numbers"),
     ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"blur": 7}}}', "blur 7"),
+    ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"pulse": 0}}}', "pulse must be"),
+    ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"pulse": 60}}}', "0.01–10 seconds"),
+    ('{"animation": "kaleidoscope", "mapping": {}, "overrides": {"sides": {"pulse": "x"}}}', "numbers"),
 ])
 def test_bad_presets_give_one_clear_error(tmp_path, text, message):
     path = tmp_path / "bad.json"

@@ -31,13 +31,8 @@ IDENTITY = Mapping(tuple(range(N_FEATURES)))
 FRAMES = 21  # song time 0 .. 2 s in steps of 0.1 s (the renderer's largest step)
 
 # Mean absolute difference (0-255, over every channel of every pixel) that counts as "the
-# picture changed". The same inputs give exactly 0 (test_same_inputs_give_the_same_bytes),
-# so anything above rounding noise separates; 3.0 asks for a change over much of the frame
-# (a shift of 3 levels everywhere, or a strong change over several per cent of it), which a
-# parameter that only touched a few edge pixels would not reach. Measured at 320x180 after
-# 2 s, min against max: the weakest are the field's hue (about 10: 0 and 0.9 are neighbours
-# on the colour wheel), inject and relief (about 11) and the tunnel's fog (about 14); the
-# others 17-62.
+# picture changed" (the contract every animation meets, every parameter moving the picture
+# among it, is checked in tests/test_animations.py).
 CHANGED = 3.0
 
 
@@ -88,14 +83,15 @@ def test_registered_in_order_with_their_parameter_tables():
 
 
 @pytest.mark.parametrize("name, punchy, slow", [
-    ("tunnel", ("speed", "glow", "pulse"), ("rings", "segments", "hue")),
-    ("field", ("inject", "relief"), ("feed", "kill", "hue")),
+    ("tunnel", ("speed", "glow", "flash"), ("rings", "segments", "hue")),
+    ("field", ("inject", "relief", "zoom"), ("feed", "kill", "hue")),
 ])
 def test_blur_levels_suit_what_each_parameter_does(name, punchy, slow):
-    """Beat-like parameters read fast features; structure and colour read slow, rate-limited ones."""
+    """Beat-like parameters are pulses that jump on sharp rises and fade within half a
+    second; structure and colour read slow, rate-limited features."""
     parameters = {p.name: p for p in animation_class(name).parameters()}
     for key in punchy:
-        assert parameters[key].blur <= 10 and (parameters[key].fps == -1 or parameters[key].fps >= 30)
+        assert 0 < parameters[key].pulse <= 0.5, (key, parameters[key].pulse)
     for key in slow:
         assert parameters[key].blur >= 300 and 0 < parameters[key].fps <= 1
 
@@ -109,90 +105,11 @@ def test_renders_a_lively_frame_after_one_second(gl_context, name):
     assert_lively(image)
 
 
-PARAMETERS = [(name, slot, parameter.name) for name in NAMES
-              for slot, parameter in enumerate(animation_class(name).parameters())]
-
-
-@pytest.mark.parametrize("name, slot, parameter", PARAMETERS,
-                         ids=[f"{name}-{parameter}" for name, _, parameter in PARAMETERS])
-def test_each_parameter_changes_the_picture(gl_context, name, slot, parameter):
-    low = render(gl_context, name, {slot: 0.0})
-    high = render(gl_context, name, {slot: 1.0})
-    assert difference(low, high) > CHANGED, (parameter, difference(low, high))
-
-
 @pytest.mark.parametrize("name", NAMES)
-def test_same_inputs_give_the_same_bytes(gl_context, name):
+def test_another_seed_gives_another_picture(gl_context, name):
     first = render(gl_context, name, seed=3, lively=True)
-    second = render(gl_context, name, seed=3, lively=True)
-    assert first.tobytes() == second.tobytes()
     other_seed = render(gl_context, name, seed=4, lively=True)
     assert difference(first, other_seed) > CHANGED
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_pausing_freezes_the_picture(gl_context, name):
-    """Time only advances by dt: rendering the same song time again (dt = 0) changes nothing."""
-    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
-    try:
-        renderer.set_features(features(lively=True))
-        for frame in range(11):
-            renderer.render(frame * 0.1)
-        frozen = renderer.read_rgb().copy()
-        for _ in range(3):
-            renderer.render(1.0)
-            assert renderer.read_rgb().tobytes() == frozen.tobytes()
-        renderer.render(1.1)
-        assert difference(renderer.read_rgb(), frozen) > 0.5
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_survives_resizes(gl_context, name):
-    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
-    try:
-        renderer.set_features(features(lively=True))
-        time_s = 0.0
-        for size in (SIZE, (200, 300), (97, 61), (640, 360)):
-            park_framebuffer(gl_context)  # see test_kaleidoscope.test_survives_a_resize
-            renderer.resize(size)
-            assert renderer.animation.size == size
-            for _ in range(8):
-                renderer.render(time_s)
-                time_s += 0.1
-            image = renderer.read_rgb()
-            assert image.shape == (size[1], size[0], 3)
-            assert image.mean() > 10 and image.max() > 100, (size, image.mean())
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
-
-
-# --- resources ------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", NAMES)
-def test_releases_every_gl_object(gl_context, name):
-    renderer = Renderer(gl_context, SIZE, name, IDENTITY, seed=0)
-    try:
-        renderer.set_features(features())
-        renderer.render(0.0)
-        renderer.render(0.1)
-        animation = renderer.animation
-        owned = animation.live_objects
-        assert owned > 0
-        park_framebuffer(gl_context)
-        renderer.resize((200, 300))  # the field replaces some of its textures
-        for frame in range(2, 12):
-            renderer.render(frame * 0.1)
-        assert animation.live_objects == owned  # nothing piles up per frame or per resize
-        renderer.set_animation(name)
-        assert animation.live_objects == 0
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
-    assert renderer.animation.live_objects == 0
 
 
 # --- the field's simulation -----------------------------------------------------------------

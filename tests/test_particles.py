@@ -15,21 +15,15 @@ from visualizer.renderer import Renderer
 
 SIZE = (320, 180)
 IDENTITY = Mapping(tuple(range(N_FEATURES)))  # parameter slot i reads feature i
-NAMES = ("velocityRandomness", "positionRandomness", "size", "lifetime", "turbulence",
-         "spawnRate", "timeScale", "hue", "saturation", "lightness")
-SLOT = {name: slot for slot, name in enumerate(NAMES)}
+NAMES = ("velocityRandomness", "swell", "size", "lifetime", "turbulence",
+         "spawnRate", "timeScale", "hue", "flash", "lightness")
+PULSED = {"swell": 0.15, "timeScale": 0.2, "flash": 0.12}  # name: decay (s)
 FRAMES = 31  # song time 0 .. 3 s in steps of 0.1 s (the renderer's largest step)
 
 # Mean absolute difference (0–255, over every channel of every pixel) that counts as "the
-# picture changed". Identical inputs give exactly 0 (test_deterministic). The stream covers
-# a few per cent of a dark frame, so whole-frame figures are small: the default frame after
-# 3 s averages about 3.8 at 320x180. Nudging a parameter by 2 % of its feature range (0.5 to
-# 0.52) moves it by less than 0.1 for the colour parameters and about 0.5–0.6 for size and
-# positionRandomness (those that displace every particle — velocityRandomness, lifetime,
-# turbulence, spawnRate, timeScale — reach 1.4–3.8, since any moved dot counts). Requiring
-# more than 1.0, about a quarter of everything drawn, asks for a change beyond the nudges of
-# the parameters that only restyle particles; min to max measures 1.4 (saturation, the
-# weakest) to 14 (size) at 320x180.
+# picture changed"; identical inputs give exactly 0. The stream covers a few per cent of a
+# dark frame, so whole-frame figures are small (the default frame after 3 s averages about 4
+# at 320x180). Every parameter moving the picture is checked in tests/test_animations.py.
 CHANGED = 1.0
 
 
@@ -64,6 +58,7 @@ def test_registered_with_its_parameter_table():
     assert (spawn_rate.avg, spawn_rate.min, spawn_rate.max, spawn_rate.blur, spawn_rate.fps) \
         == (6000, 1000, 30000, 1, 2.0)
     assert parameters["hue"].step == 1 and parameters["hue"].fps == 0.08
+    assert {name: p.pulse for name, p in parameters.items() if p.pulse > 0} == PULSED
     assert all(p.description for p in parameters.values()) and Particles.description()
 
 
@@ -76,19 +71,8 @@ def test_renders_a_glowing_stream(gl_context):
     assert lit[:, 1].mean() > 1.2 * lit[:, 0].mean() and lit[:, 2].mean() > 1.2 * lit[:, 0].mean()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_each_parameter_changes_the_picture(gl_context, name):
-    # hue's min and max (0° and 360°) are the same colour: compare 0° with 180°
-    low, high = (0.0, 0.5) if name == "hue" else (0.0, 1.0)
-    a = render(gl_context, {SLOT[name]: low})
-    b = render(gl_context, {SLOT[name]: high})
-    assert difference(a, b) > CHANGED, (name, difference(a, b))
-
-
-def test_deterministic(gl_context):
+def test_another_seed_sheds_another_stream(gl_context):
     first = render(gl_context, {0: 0.8, 5: 0.3}, seed=7)
-    second = render(gl_context, {0: 0.8, 5: 0.3}, seed=7)
-    assert first.tobytes() == second.tobytes()
     other_seed = render(gl_context, {0: 0.8, 5: 0.3}, seed=8)
     assert difference(first, other_seed) > CHANGED
 
@@ -125,28 +109,6 @@ def test_restores_the_gl_state(gl_context):
     finally:
         blit.release()
         colour.release()
-        renderer.release()
-        park_framebuffer(gl_context)
-
-
-def test_survives_a_resize(gl_context):
-    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
-    try:
-        renderer.set_features(features({}))
-        for frame in range(20):
-            renderer.render(frame * 0.1)
-        assert_glowing_stream(renderer.read_rgb())
-        # Renderer.resize releases its bound target before creating the new one; park first
-        # so that moderngl's rebind after creation finds a live framebuffer.
-        park_framebuffer(gl_context)
-        renderer.resize((256, 400))
-        assert renderer.animation.size == (256, 400)
-        for frame in range(20, 30):
-            renderer.render(frame * 0.1)
-        image = renderer.read_rgb()
-        assert image.shape == (400, 256, 3)
-        assert_glowing_stream(image)
-    finally:
         renderer.release()
         park_framebuffer(gl_context)
 
@@ -252,23 +214,3 @@ def test_spawn_is_vectorised_and_seeded():
     spread = np.abs(a["velocity"][:, :3]).max()
     assert 0 < spread <= 0.5 * 7.5 * values["velocityRandomness"] + 1.0
     assert np.all(a["life"][:, 1] == values["lifetime"])
-
-
-def test_releases_its_gl_objects(gl_context):
-    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
-    try:
-        renderer.render(0.0)
-        renderer.render(0.1)
-        old = renderer.animation
-        assert old.live_objects > 0
-        for frame in range(5):
-            renderer.set_animation("particles")
-            renderer.render(0.2 + frame * 0.1)
-            assert old.live_objects == 0
-            old = renderer.animation
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
-    assert renderer.animation.live_objects == 0
-
-

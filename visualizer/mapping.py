@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from encoder.errors import DavisError
-from encoder.features import BLUR_LEVELS, N_FEATURES, Features
+from encoder.features import N_FEATURES, Features
 from visualizer.parameters import Parameter
 
 
@@ -61,16 +61,28 @@ class Mapping:
 class ParameterTrack:
     """The values of an animation's parameters over one song, for one mapping.
 
-    Evaluation is a handful of vectorised lookups, so it costs microseconds per frame.
+    Each parameter's input series (its feature at its blur level, or that feature's pulse
+    envelope) is gathered once into a (frames, parameters) table, so evaluating a frame is a
+    handful of vectorised lookups: microseconds.
     """
 
     def __init__(self, parameters: tuple[Parameter, ...], mapping: Mapping,
                  features: Features) -> None:
+        from encoder.pulses import pulse_envelope
+
         self.names = tuple(p.name for p in parameters)
         self.fps = features.fps
-        self._table = np.stack([features.blur(level) for level in BLUR_LEVELS])
-        self._level = np.array([BLUR_LEVELS.index(p.blur) for p in parameters], dtype=np.int64)
-        self._feature = np.array(mapping.permutation[:len(parameters)], dtype=np.int64)
+        feature_of = mapping.permutation[:len(parameters)]
+        columns = []
+        for parameter, feature in zip(parameters, feature_of):
+            if parameter.pulse > 0:
+                strength = features.rise_strength()[:, feature]
+                columns.append(pulse_envelope(strength, parameter.pulse, features.fps))
+            else:
+                columns.append(features.blur(parameter.blur)[:, feature])
+        self._series = (np.stack(columns, axis=1).astype(np.float32) if columns
+                        else np.zeros((features.n_frames, 0), dtype=np.float32))
+        self._columns = np.arange(len(parameters))
         self._rate = np.array([p.fps for p in parameters], dtype=np.float64)
         self._avg = np.array([p.avg for p in parameters])
         self._low = np.array([p.min for p in parameters])
@@ -78,12 +90,12 @@ class ParameterTrack:
         self._step = np.array([p.step for p in parameters])
 
     def features_at(self, time_s: float) -> np.ndarray:
-        """The feature each parameter reads at `time_s`, after its rate limit (a hold)."""
+        """The input each parameter reads at `time_s`, after its rate limit (a hold)."""
         limited = self._rate > 0
         held = np.where(limited, np.floor(time_s * np.where(limited, self._rate, 1.0))
                         / np.where(limited, self._rate, 1.0), time_s)
-        frames = np.clip(np.rint(held * self.fps), 0, self._table.shape[1] - 1).astype(np.int64)
-        return self._table[self._level, frames, self._feature]
+        frames = np.clip(np.rint(held * self.fps), 0, self._series.shape[0] - 1).astype(np.int64)
+        return self._series[frames, self._columns]
 
     def values_at(self, time_s: float) -> dict[str, float]:
         x = self.features_at(time_s).astype(np.float64)

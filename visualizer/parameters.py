@@ -22,6 +22,11 @@ class Parameter:
         blur: which smoothing level of the feature it reads.
         fps: at most this many changes per second of song time (a deterministic hold);
             -1 means every frame.
+        pulse: -1 (the default): the parameter reads its feature smoothed at `blur`. A
+            decay time in seconds (> 0): it reads the feature's *pulse* instead, an envelope
+            that jumps within one frame when the learned feature rises quickly and decays
+            with this time constant, so `min` is its resting value and `max` its value at
+            the strongest rises of the song.
         default: the value before any audio plays (the original's `updateDefault`);
             None means `avg`.
         description: what it does, for `davis animations` and the HUD.
@@ -38,8 +43,14 @@ class Parameter:
     step: float = -1.0
     blur: int = 1
     fps: float = -1.0
+    pulse: float = -1.0
     default: float | None = None
     description: str = ""
+
+    @property
+    def source(self) -> str:
+        """What the parameter reads, in the HUD's words: "blur 50" or "pulse 0.25 s"."""
+        return f"pulse {self.pulse:g} s" if self.pulse > 0 else f"blur {self.blur}"
 
     @property
     def start_value(self) -> float:
@@ -55,14 +66,21 @@ class Parameter:
         return value
 
     def validate(self, where: str) -> None:
-        for name in ("avg", "min", "max", "step", "fps", "start_value"):
-            if not math.isfinite(getattr(self, name)):
+        for name in ("avg", "min", "max", "step", "fps", "pulse", "start_value"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DavisError(f"{where}: parameter {self.name!r}: {name} must be a number, "
+                                 f"not {value!r}")
+            if not math.isfinite(value):
                 raise DavisError(f"{where}: parameter {self.name!r}: {name} is not a finite number")
-        if self.blur not in BLUR_LEVELS:
+        if isinstance(self.blur, bool) or self.blur not in BLUR_LEVELS:
             raise DavisError(f"{where}: parameter {self.name!r}: blur {self.blur} is not one of "
                              f"{', '.join(map(str, BLUR_LEVELS))}")
         if not (self.step == -1 or self.step > 0) or not (self.fps == -1 or self.fps > 0):
             raise DavisError(f"{where}: parameter {self.name!r}: step and fps must be -1 or > 0")
+        if not (self.pulse == -1 or 0.01 <= self.pulse <= 10):
+            raise DavisError(f"{where}: parameter {self.name!r}: pulse must be -1 (off) or a "
+                             f"decay time of 0.01–10 seconds, got {self.pulse:g}")
 
     def overridden(self, overrides: dict, where: str) -> "Parameter":
         """A copy with some of avg/min/max/step/blur/fps replaced (from a preset)."""

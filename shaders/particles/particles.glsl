@@ -9,6 +9,8 @@ uniform sampler3D noise;         // tileable Perlin noise, three independent cha
 uniform float noise_frequency;   // noise tiles per world unit
 uniform vec3 noise_drift;        // noise tiles per second of animation time
 uniform float turbulence_reach;  // world units of displacement per unit of turbulence
+uniform float size_gain;         // every sprite's size is multiplied by this (the swell)
+uniform float gain;              // and its brightness by this (the flash)
 
 in vec4 in_start;     // spawn position (xyz) and spawn time (w)
 in vec4 in_velocity;  // velocity in world units per second (xyz) and turbulence (w)
@@ -35,8 +37,8 @@ void main() {
     gl_Position = view_projection * vec4(position, 1.0);
 
     // fade in over the first half per cent of life, then fade out with the remaining life
-    float brightness = 0.75 * life_left * min(progress * 200.0, 1.0);
-    float size = in_life.x * point_scale * life_left;
+    float brightness = 0.75 * gain * life_left * min(progress * 200.0, 1.0);
+    float size = in_life.x * point_scale * size_gain * life_left;
     if (size < 1.0) {
         // a sprite below one pixel: draw one pixel, dimmed by the area it lost
         brightness *= size * size;

@@ -33,7 +33,9 @@ MAX_ASPECT = 4.0        # the longer side has at most this many times FIELD_SHOR
 STEPS_PER_S = 480.0     # reaction–diffusion steps per second of song time (8 per 60 fps frame)
 MAX_STEPS = 16          # per frame
 EMITTERS = 5
-EMITTER_RADIUS = 0.035  # in field units (the short side is 2)
+EMITTER_RADIUS = 0.035  # in field units (the short side is 2), at inject 0.5
+# a gush of inject also widens the emitters, so a sharp rise shows at once as a bigger blot
+EMITTER_WIDENING = 3.0   # radius = EMITTER_RADIUS * (1 + EMITTER_WIDENING * (inject - 0.5))
 SEED_SPOTS = 90         # spots of V in the initial state (enough to fill the frame soon)
 # The kill rates at which Gray–Scott patterns live form a narrow band that moves with the
 # feed rate (Pearson's map). Measured with this scheme (Du = 1, Dv = 0.5, 9-point Laplacian,
@@ -123,7 +125,6 @@ class Field(Animation):
         self._pattern = self._ground = self._shaded = None
         self._make_shaded()
         self._colour = self.own(FullscreenPass(ctx, "field/colour.glsl"))
-        self._advect.set(emitter_radius=EMITTER_RADIUS)
         self._emitters = self._advect.program["emitters"]
         self._apply_size()
 
@@ -172,7 +173,8 @@ class Field(Animation):
             self._emitters.write(self._emitter_positions().tobytes())
             self._advance(self._advect, dt=self._dt, zoom=values["zoom"], spin=eased["spin"],
                           flow=values["flow"], flow_phase=self._flow_phase,
-                          inject=values["inject"])
+                          inject=values["inject"], emitter_radius=EMITTER_RADIUS
+                          * max(1.0 + EMITTER_WIDENING * (values["inject"] - 0.5), 0.2))
             self._react.set(feed=eased["feed"], kill=kill_rate(eased["feed"], eased["kill"]))
             for _ in range(self._steps):
                 self._advance(self._react)

@@ -3,7 +3,10 @@
 The 2017 page drew 100 Lambert cubes (size 100, scale 0.05–3.05, random position in a
 2000-wide box, random rotation) lit by one point light, in a holder turning by rotationX /
 rotationY per 60 fps frame, seen from z = 1000 with a 50° vertical field of view; then a
-kaleidoscope pass and an RGB-shift pass. Here the cubes are one instanced draw whose per-cube
+kaleidoscope pass and an RGB-shift pass. Two changes: the cubes stay inside a ball the
+turning holder can never bring the camera into (a cube around the camera made a frame one
+flat colour), and three pulse-driven parameters make the picture answer the music: a zoom
+of the lens, a flash of exposure and a twist of the holder. Here the cubes are one instanced draw whose per-cube
 matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
 costs a few uniform writes and three draws.
 
@@ -31,12 +34,16 @@ CUBE_SIZE = 100.0
 SCALE_RANGE = (0.05, 3.05)
 BOX_WIDTH = 2000.0
 CAMERA_Z = 1000.0
+# every point of every cube stays within this distance of the origin, so however the holder
+# turns, no cube comes nearer the camera (at CAMERA_Z) than 0.45 CAMERA_Z and fills the view
+HOLDER_RADIUS = 0.55 * CAMERA_Z
 FOV_Y_DEG = 50.0
 NEAR, FAR = 1.0, 10000.0
 LIGHT_POSITION = (600.0, 900.0, 1400.0)  # world space, above right of the camera
 AMBIENT = 0.18
 BACKGROUND = (0.02, 0.02, 0.05, 1.0)
-RGB_SHIFT_SCALE = 0.02  # amount 1 shifts red and blue by 2% of the screen height
+RGB_SHIFT_SCALE = 0.03  # amount 1 shifts red and blue by 3% of the screen height
+MAX_ZOOM = 0.6  # the lens narrows by at most this fraction of its field of view
 TAU = 2.0 * math.pi
 MAX_PIECE = math.pi / 4  # widest triangle of the kaleidoscope fan, radians
 MAX_SIDES = 256.0  # a preset may raise `sides`; past this the wedges are thinner than a pixel
@@ -78,6 +85,11 @@ def cube_instances(seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     scale = rng.uniform(*SCALE_RANGE, N_CUBES)
     position = rng.uniform(-BOX_WIDTH / 2, BOX_WIDTH / 2, (N_CUBES, 3))
+    # pull cubes reaching past HOLDER_RADIUS towards the centre, keeping their direction
+    half_diagonal = scale * CUBE_SIZE * math.sqrt(3) / 2
+    allowed = np.maximum(HOLDER_RADIUS - half_diagonal, 0.0)
+    distance = np.maximum(np.linalg.norm(position, axis=1), 1e-9)
+    position *= np.minimum(1.0, allowed / distance)[:, None]
     rotation = rng.uniform(0.0, TAU, (N_CUBES, 3))
     hue = rng.uniform(0.0, 1.0, N_CUBES)
     saturation = rng.uniform(0.55, 0.9, N_CUBES)
@@ -198,9 +210,16 @@ class Kaleidoscope(Animation):
     def _apply_size(self) -> None:
         width, height = self.size
         self._aspect = width / max(height, 1)
-        self._view_projection.write(uniform_bytes(view_projection(
-            self.size, FOV_Y_DEG, (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))
+        self._lens = None
         self._fold_key = None
+
+    def _set_lens(self, zoom: float) -> None:
+        """Narrow the field of view by `zoom` (0: the original 50°)."""
+        zoom = min(max(zoom, 0.0), MAX_ZOOM) if math.isfinite(zoom) else 0.0
+        if self._lens != (zoom, self.size):
+            self._view_projection.write(uniform_bytes(view_projection(
+                self.size, FOV_Y_DEG * (1.0 - zoom), (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))
+            self._lens = (zoom, self.size)
 
     def _refold(self, sides: float) -> None:
         """Rebuild the fold mesh and the scene's scissor box (only when sides or size changed)."""
@@ -217,10 +236,11 @@ class Kaleidoscope(Animation):
     def update(self, dt_s: float, values: dict[str, float]) -> None:
         self._values = values
         frames = 60.0 * dt_s  # the original turned the holder by rotationX/Y per 60 fps frame
+        twist = values.get("twist", self._defaults["twist"]) * dt_s  # radians on a pulse
         self._angle_x = (self._angle_x + values.get("rotationX", self._defaults["rotationX"])
-                         * frames) % TAU
+                         * frames + 0.6 * twist) % TAU
         self._angle_y = (self._angle_y + values.get("rotationY", self._defaults["rotationY"])
-                         * frames) % TAU
+                         * frames + twist) % TAU
 
     def render(self, target) -> None:
         ctx = self.ctx
@@ -229,6 +249,7 @@ class Kaleidoscope(Animation):
         if self._fold_key is None or self._fold_key[0] != sides:
             self._refold(sides)
 
+        self._set_lens(values.get("zoom", defaults["zoom"]))
         scene = self._scene.framebuffer
         scene.use()
         scene.clear(*BACKGROUND, viewport=self._scissor)
@@ -245,9 +266,10 @@ class Kaleidoscope(Animation):
 
         amount = RGB_SHIFT_SCALE * values.get("amount", defaults["amount"])
         angle = math.pi * values.get("angleRGB", defaults["angleRGB"])
+        gain = 1.0 + max(values.get("flash", defaults["flash"]), 0.0)
         self._rgb_shift.render(self._folded.texture, target,
                                offset=(amount * math.cos(angle) / self._aspect,
-                                       amount * math.sin(angle)))
+                                       amount * math.sin(angle)), gain=gain)
 
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:

@@ -19,6 +19,11 @@ own spawn time, so the stream stays continuous at any frame rate.
 
 Particle sizes are pixels at a 720-line frame, scaled with the framebuffer height so the
 picture is the same at 720p and 4K.
+
+Three parameters answer the music's sharp rises at once, for every live particle (they are
+uniforms, not spawn attributes): `timeScale` rushes the whole stream forward, `swell` grows
+every sprite and `flash` brightens them. The stream's thickness and the colour's saturation,
+which the original also mapped, are fixed at its average values to make room for them.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ BASE_VELOCITY = (0.0, 0.04, 0.0)  # a slight upward drift
 VELOCITY_SCALE = 7.5
 SIZE_RANDOMNESS = 2.0
 COLOR_RANDOMNESS = 0.2
+POSITION_RANDOMNESS = 0.7  # the original's average stream thickness
+SATURATION = 70.0          # per cent, a little above the original's average saturation
 
 # Turbulence: a tileable 3D Perlin-noise texture (made once), read at the particle's position
 # and pushing it by up to turbulence * TURBULENCE_REACH world units, growing with its age.
@@ -89,13 +96,13 @@ def spawn(rng: np.random.Generator, times: np.ndarray, values: dict[str, float])
     noise = rng.random((count, 10), dtype=np.float32) - 0.5  # the original's random(): [-0.5, 0.5)
     particles = np.empty(count, dtype=PARTICLE)
     start = particles["start"]
-    start[:, :3] = emitter_position(times) + noise[:, 0:3] * values["positionRandomness"]
+    start[:, :3] = emitter_position(times) + noise[:, 0:3] * POSITION_RANDOMNESS
     start[:, 3] = times
     velocity = particles["velocity"]
     velocity[:, :3] = (np.asarray(BASE_VELOCITY) + noise[:, 3:6]
                        * values["velocityRandomness"]) * VELOCITY_SCALE
     velocity[:, 3] = values["turbulence"]
-    rgb = np.array(hsl(values["hue"], values["saturation"], values["lightness"]))
+    rgb = np.array(hsl(values["hue"], SATURATION, values["lightness"]))
     colour = np.clip(rgb + noise[:, 6:9] * COLOR_RANDOMNESS, 0.0, 1.0)
     particles["color"][:, :3] = np.rint(colour * 255.0)
     particles["color"][:, 3] = 255
@@ -152,6 +159,7 @@ class Particles(Animation):
         if self.capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {self.capacity}")
         self._defaults = self.start_values()
+        self._current = dict(self._defaults)
         self._rng = np.random.default_rng([seed, 0])
         self.time = 0.0  # the animation's own clock
         self._pending = 0.0  # fractional particle left over from the last frame
@@ -192,6 +200,7 @@ class Particles(Animation):
         if dt_s <= 0.0:  # paused: nothing moves, nothing is born
             return
         values = {name: self._value(values, name) for name in self._defaults}
+        self._current = values
         before = self.time
         step = dt_s * max(values["timeScale"], 0.0)  # the original's `delta`
         self.time += step
@@ -238,6 +247,8 @@ class Particles(Animation):
         ctx.blend_func = moderngl.ONE, moderngl.ONE
         self._noise.use(location=0)
         self._time.value = self.time
+        self._program["size_gain"].value = 1.0 + max(self._current["swell"], 0.0)
+        self._program["gain"].value = 1.0 + max(self._current["flash"], 0.0)
         for first, count in spans:
             self._vao.render(moderngl.POINTS, vertices=count, first=first)
         ctx.blend_func = moderngl.DEFAULT_BLENDING

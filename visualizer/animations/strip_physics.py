@@ -114,10 +114,10 @@ class StripPhysics:
         )
 
     def tick(self, mass: float, distance: float, h: float = TICK,
-             iterations: int = ITERATIONS) -> None:
+             iterations: int = ITERATIONS, radius: float = FORCE_RADIUS) -> None:
         """One Particulate tick: point force, Verlet step with friction, relaxation."""
         p, prev = self.positions, self.previous
-        step = point_force_step(p, h, mass)
+        step = point_force_step(p, h, mass, radius=radius)
         step += (1.0 - FRICTION) * (p - prev)
         prev[...] = p
         p += step
@@ -131,8 +131,9 @@ class StripPhysics:
             for a, b in self._link_sets:
                 relax_links(a, b, low, high)
 
-    def advance(self, dt_s: float, mass: float, distance: float) -> int:
-        """Run the ticks that `dt_s` seconds hold; returns how many ran."""
+    def advance(self, dt_s: float, mass: float, distance: float,
+                radius: float = FORCE_RADIUS) -> int:
+        """Run the ticks that `dt_s` seconds hold (the shell at `radius`); returns how many ran."""
         if not dt_s > 0.0:
             return 0
         self._owed += dt_s * TICKS_PER_SECOND
@@ -141,7 +142,7 @@ class StripPhysics:
         if ticks > self.max_ticks:  # a stall: slow down rather than spend a long frame
             ticks, self._owed = self.max_ticks, 0.0
         for _ in range(ticks):
-            self.tick(mass, distance)
+            self.tick(mass, distance, radius=radius)
         return ticks
 
     def link_lengths(self) -> np.ndarray:

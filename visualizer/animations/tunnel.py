@@ -10,7 +10,7 @@ Motion is integrated here from song time only: `path_phase` (distance flown), `r
 (rings passed) and `spin` (the twist carried along) advance by `dt`, so a paused song
 freezes the picture and the same dt sequence gives the same frames. Slow structural
 parameters are eased towards their (rate-limited, hence stepwise) values over ~0.3 s so a
-new value glides in instead of jumping; the punchy ones (speed, glow, pulse) are used as is.
+new value glides in instead of jumping; the punchy ones (speed, glow, flash: pulses) are used as is.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Tunnel(Animation):
             roll=-BANK * eased["sway"] * path_slope_x(self._path_phase),
             twist=eased["twist"], rings=eased["rings"], segments=float(values["segments"]),
             hue=eased["hue"], hue_spread=eased["hue_spread"], glow=values["glow"],
-            fog=eased["fog"], sway=eased["sway"], pulse=values["pulse"])
+            fog=eased["fog"], sway=eased["sway"], pulse=values["flash"])
         self._upscale.render(self._wall.texture, target)
 
     def resize(self, size: tuple[int, int]) -> None:
