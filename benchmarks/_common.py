@@ -31,3 +31,39 @@ def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
     ok = value < target if lower_is_better else value > target
     return f"[green]PASS[/] (target {'<' if lower_is_better else '>'} {target:g})" if ok \
         else f"[red]FAIL[/] (target {'<' if lower_is_better else '>'} {target:g})"
+
+
+def onset_strength(samples: np.ndarray, sample_rate: int, fps: float) -> np.ndarray:
+    """librosa's onset strength (mean positive change of a 128-band mel spectrogram in dB,
+    2048-sample windows, lag 1) on a grid of `fps` frames, frame i centred at i / fps s.
+
+    The reference the A/V benchmarks compare with; davis itself never computes it.
+    """
+    import librosa
+
+    n_fft = 2048
+    centres = np.round(np.arange(max(1, round(len(samples) * fps / sample_rate)))
+                       * (sample_rate / fps)).astype(np.int64)
+    padded = np.pad(samples.astype(np.float32), (n_fft // 2, n_fft - n_fft // 2))
+    taper = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    basis = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=128).astype(np.float32)
+    power = []
+    for start in range(0, len(centres), 2048):
+        windows = padded[centres[start:start + 2048, None] + np.arange(n_fft)] * taper
+        power.append((np.abs(np.fft.rfft(windows, axis=1)) ** 2).astype(np.float32) @ basis.T)
+    decibels = librosa.power_to_db(np.concatenate(power).T, ref=np.max)
+    return librosa.onset.onset_strength(S=decibels, sr=sample_rate, lag=1, max_size=1,
+                                        center=False)[:len(centres)]
+
+
+def heldout_recordings(folder: Path, count: int | None) -> list[Path]:
+    """`count` held-out recordings spread evenly over the folder (all when None), or exit
+    with the command that builds them."""
+    from encoder.audio import find_songs
+
+    songs, problems = find_songs([folder])
+    if problems:
+        raise SystemExit(f"{problems[0]}\nBuild the corpus first: python3 scripts/build_recordings.py")
+    if count is None or count >= len(songs):
+        return songs
+    return [songs[round(i * len(songs) / count)] for i in range(count)]

@@ -1,12 +1,20 @@
-"""Feature quality on held-out songs: reconstruction error against PCA, and live features.
+"""Feature quality on held-out real recordings: reconstruction against PCA, range, and events.
 
-    python benchmarks/feature_quality.py [--train data/corpus/train] [--heldout data/corpus/heldout]
-        [--model PATH] [--seed-model data/models/seed.safetensors]
+    python benchmarks/feature_quality.py [--train data/recordings/train data/corpus/train]
+        [--heldout data/recordings/heldout] [--model PATH] [--compare PATH ...]
 
-For each model: the held-out reconstruction MSE (in the model's own normalised input space)
-next to that of a 10-component PCA fitted on frames of the training songs (the best any
-linear 10-number code can do), and the standard deviation of each normalised blur1 feature
-over each held-out song (alive: above 0.05).
+For each model, on songs of packages it never trained on (`scripts/build_recordings.py`):
+
+- AE / PCA: held-out reconstruction MSE (in the model's own normalised input space) over
+  that of a 10-component PCA fitted on frames of the training songs (the best any linear
+  10-number code can do). Target <= 0.60.
+- spread: the 10th–90th percentile range of each normalised blur1 feature, median over
+  features and songs (parameters that hover around `avg` have a small one). Target >= 0.70.
+- best |r|: the largest |Pearson r| of any blur1 feature with librosa's onset strength at
+  60 fps, median song. Target >= 0.50.
+- onset R²: onset strength predicted from the 10 features by least squares fitted on one
+  half of each song, scored on the other half, median song. Target >= 0.30.
+- alive: songs on which every feature varies (standard deviation above 0.05).
 """
 
 from __future__ import annotations
@@ -21,100 +29,130 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from encoder.audio import DEMO_SONG, find_songs, load_song
-from encoder.inference import FeatureEncoder
-from encoder.spectral import frame_centres, spectral_inputs
-from encoder.training import evaluate_mse
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import heldout_recordings, onset_strength  # noqa: E402
+
+from encoder.audio import find_songs, load_song  # noqa: E402
+from encoder.inference import FeatureEncoder  # noqa: E402
+from encoder.spectral import frame_centres, spectral_inputs  # noqa: E402
+from encoder.training import evaluate_mse  # noqa: E402
 
 ALIVE_STD = 0.05
 
 
-def normalised_frames(encoder: FeatureEncoder, songs: list[Path], *, per_song: int | None,
-                      stride: int = 6, seed: int = 0) -> torch.Tensor:
-    """Normalised network inputs: `per_song` random frames of each song, or every `stride`-th."""
-    config, model = encoder.config, encoder.model
-    rng = np.random.default_rng(seed)
+def normalised_frames(encoder: FeatureEncoder, samples: np.ndarray, centres: np.ndarray) -> torch.Tensor:
+    with torch.inference_mode():
+        inputs = spectral_inputs(torch.from_numpy(samples).to(encoder.device),
+                                 torch.from_numpy(centres).to(encoder.device), encoder.config,
+                                 encoder.model.mel_basis)
+        return encoder.model.normalise(inputs)
+
+
+def training_frames(encoder: FeatureEncoder, songs: list[Path], per_song: int = 300) -> torch.Tensor:
+    rng = np.random.default_rng(0)
     parts = []
     for path in songs:
-        samples = load_song(path, config.sample_rate).samples
-        centres = frame_centres(len(samples), sample_rate=config.sample_rate, fps=config.fps)
-        centres = np.sort(rng.choice(centres, per_song)) if per_song else centres[::stride]
-        with torch.inference_mode():
-            inputs = spectral_inputs(torch.from_numpy(samples).to(encoder.device),
-                                     torch.from_numpy(centres).to(encoder.device), config,
-                                     model.mel_basis)
-            parts.append(model.normalise(inputs))
+        samples = load_song(path, encoder.config.sample_rate).samples
+        centres = frame_centres(len(samples), sample_rate=encoder.config.sample_rate,
+                                fps=encoder.config.fps)
+        parts.append(normalised_frames(encoder, samples, np.sort(rng.choice(centres, per_song))))
     return torch.cat(parts)
 
 
-def pca_mse(train: torch.Tensor, test: torch.Tensor, components: int = 10) -> float:
+def pca_basis(train: torch.Tensor, components: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and top principal directions (n_inputs, components) of the training frames."""
     mean = train.mean(0)
-    _, _, basis = torch.pca_lowrank(train - mean, q=components + 10, center=False, niter=6)
-    basis = basis[:, :components]
+    _, _, vectors = torch.linalg.svd(train - mean, full_matrices=False)
+    return mean, vectors[:components].T
+
+
+def pca_mse(basis: tuple[torch.Tensor, torch.Tensor], test: torch.Tensor) -> float:
+    mean, directions = basis
     centred = test - mean
-    return float(((centred @ basis) @ basis.T - centred).square().mean())
+    return float(((centred @ directions) @ directions.T - centred).square().mean())
 
 
-def feature_spread(encoder: FeatureEncoder, songs: list[Path]) -> list[np.ndarray]:
-    """Per song, the standard deviation of each normalised blur1 feature."""
-    return [encoder.encode_file(path).blur(1).std(axis=0) for path in songs]
+def onset_fit(features: np.ndarray, onset: np.ndarray) -> tuple[float, float]:
+    """(best single-feature |r|, half-song linear-fit R²) of onset strength from features."""
+    n = min(len(features), len(onset))
+    features, onset = features[:n].astype(np.float64), onset[:n]
+    r = [abs(np.corrcoef(features[:, k], onset)[0, 1]) if features[:, k].std() > 0 else 0.0
+         for k in range(features.shape[1])]
+    half = n // 2
+    design = np.c_[features, np.ones(n)]
+    coefficients, *_ = np.linalg.lstsq(design[:half], onset[:half], rcond=None)
+    residual = onset[half:] - design[half:] @ coefficients
+    total = ((onset[half:] - onset[half:].mean()) ** 2).sum()
+    return float(max(r)), float(1.0 - (residual ** 2).sum() / total) if total > 0 else float("nan")
 
 
 def evaluate(name: str, model_path: Path | None, train_songs: list[Path], heldout: list[Path],
              console: Console) -> list[str]:
     encoder = FeatureEncoder(model_path, "auto")
-    console.print(f"[dim]{name}: reading frames…[/]")
-    train = normalised_frames(encoder, train_songs, per_song=100)
-    test = normalised_frames(encoder, heldout, per_song=None)
-    with torch.inference_mode():
-        model_mse = evaluate_mse(encoder.model, test)
-    baseline = pca_mse(train, test)
-    spreads = feature_spread(encoder, heldout)
-    weakest = [float(spread.min()) for spread in spreads]
-    alive = sum(w > ALIVE_STD for w in weakest)
-    demo = float(feature_spread(encoder, [DEMO_SONG])[0].min())
-    ratio = model_mse / baseline
-    colour = "green" if ratio < 1 else "red"
-    return [name, f"{encoder.model.parameter_count():,}", f"{model_mse:.4f}", f"{baseline:.4f}",
-            f"[{colour}]{ratio:.3f}[/]", f"{statistics.median(weakest):.3f}",
-            f"{alive}/{len(spreads)}", f"{demo:.3f}"]
+    config = encoder.config
+    console.print(f"[dim]{name}: PCA on {len(train_songs)} training songs…[/]")
+    basis = pca_basis(training_frames(encoder, train_songs), config.code_size)
+    model_error = pca_error = 0.0
+    spreads, best_r, r2, alive = [], [], [], 0
+    for index, path in enumerate(heldout):
+        console.print(f"[dim]{name}: {index + 1}/{len(heldout)} {path.name}[/]", end="\r")
+        samples = load_song(path, config.sample_rate).samples
+        centres = frame_centres(len(samples), sample_rate=config.sample_rate, fps=config.fps)
+        test = normalised_frames(encoder, samples, centres[::3])
+        with torch.inference_mode():
+            model_error += evaluate_mse(encoder.model, test) * test.numel()
+        pca_error += pca_mse(basis, test) * test.numel()
+        features = encoder.encode_song(load_song(path, config.sample_rate)).blur(1)
+        spread = np.percentile(features, 90, axis=0) - np.percentile(features, 10, axis=0)
+        spreads.append(float(np.median(spread)))
+        alive += bool(features.std(axis=0).min() > ALIVE_STD)
+        r, fit = onset_fit(features, onset_strength(samples, config.sample_rate, config.fps))
+        best_r.append(r)
+        r2.append(fit)
+    console.print()
+    ratio = model_error / pca_error
+    return [name, f"{encoder.model.parameter_count():,}", mark(f"{ratio:.3f}", ratio <= 0.60),
+            mark(f"{statistics.median(spreads):.2f}", statistics.median(spreads) >= 0.70),
+            mark(f"{statistics.median(best_r):.2f}", statistics.median(best_r) >= 0.50),
+            mark(f"{statistics.median(r2):.2f}", statistics.median(r2) >= 0.30),
+            mark(f"{alive}/{len(heldout)}", alive == len(heldout))]
+
+
+def mark(text: str, good: bool) -> str:
+    return f"[green]{text}[/]" if good else f"[red]{text}[/]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", type=Path, default=Path("data/corpus/train"))
-    parser.add_argument("--heldout", type=Path, default=Path("data/corpus/heldout"))
+    parser.add_argument("--train", type=Path, nargs="+",
+                        default=[Path("data/recordings/train"), Path("data/corpus/train")])
+    parser.add_argument("--heldout", type=Path, default=Path("data/recordings/heldout"))
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
-    parser.add_argument("--seed-model", type=Path, default=Path("data/models/seed.safetensors"))
+    parser.add_argument("--compare", type=Path, nargs="*", default=[],
+                        help="more model files to evaluate the same way")
     parser.add_argument("--max-train-songs", type=int, default=120)
-    parser.add_argument("--max-heldout-songs", type=int, default=None,
-                        help="evaluate on the first N held-out songs (the seed network is slow "
-                             "to run over whole songs on a CPU)")
+    parser.add_argument("--heldout-songs", type=int, default=None,
+                        help="evaluate on N held-out songs spread over the folder (default: all)")
     args = parser.parse_args()
     console = Console(width=130)
-    train_songs, problems = find_songs([args.train])
-    heldout, more = find_songs([args.heldout])
-    if problems or more:
-        for problem in problems + more:
-            console.print(f"[red]error:[/] {problem}")
-        console.print("Build the corpus first: python scripts/build_corpus.py")
-        sys.exit(2)
+    train_songs, problems = find_songs([folder for folder in args.train if folder.exists()])
+    if problems or not train_songs:
+        raise SystemExit("no training songs: build them with scripts/build_recordings.py "
+                         "and scripts/build_corpus.py")
     train_songs = train_songs[:: max(1, len(train_songs) // args.max_train_songs)]
-    heldout = heldout[:args.max_heldout_songs]
-    table = Table(title=f"Feature quality on {len(heldout)} held-out songs "
+    heldout = heldout_recordings(args.heldout, args.heldout_songs)
+    table = Table(title=f"Feature quality on {len(heldout)} held-out recordings "
                         f"(PCA fitted on {len(train_songs)} training songs)")
-    for column in ("model", "weights", "AE MSE", "PCA-10 MSE", "AE / PCA", "weakest std (median song)",
-                   f"songs all > {ALIVE_STD}", "weakest std (demo)"):
+    for column in ("model", "weights", "AE / PCA", "spread", "best |r| onset", "onset R²",
+                   "all alive"):
         table.add_column(column, justify="right" if column != "model" else "left")
-    table.add_row(*evaluate("shipped (compact)", args.model, train_songs, heldout, console))
-    if args.seed_model.is_file():
-        table.add_row(*evaluate("seed (2017 original)", args.seed_model, train_songs, heldout, console))
-    else:
-        console.print(f"[yellow]no seed model at {args.seed_model}[/]: train one with "
-                      f"`davis train data/corpus/train --arch seed -o {args.seed_model}`")
+    table.add_row(*evaluate("shipped" if args.model is None else str(args.model), args.model,
+                            train_songs, heldout, console))
+    for path in args.compare:
+        table.add_row(*evaluate(str(path), path, train_songs, heldout, console))
     console.print(table)
-    console.print("MSE: mean squared error per input value in each model's normalised input space; "
-                  "AE / PCA < 1 means the autoencoder beats the best linear 10-number code.")
+    console.print("Targets: AE / PCA <= 0.60, spread >= 0.70, best |r| >= 0.50, onset R² >= 0.30, "
+                  "every feature alive on every song.")
 
 
 if __name__ == "__main__":
