@@ -67,16 +67,15 @@ def measure(ctx, name: str, size: tuple[int, int], frames: int, overrides: dict 
 
 
 def main() -> None:
-    import moderngl
-
     from visualizer.animations import animation_names
+    from visualizer.gl import offscreen_context
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--sizes", default="1280x720,3840x2160")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in text.split("x")) for text in args.sizes.split(",")]
-    ctx = moderngl.create_context(standalone=True, backend="egl")
+    ctx = offscreen_context()
     console = Console()
     table = Table(title=f"Offscreen fps on {ctx.info['GL_RENDERER']} ({args.frames} frames)")
     table.add_column("animation")

@@ -60,11 +60,12 @@ def main() -> None:
 
     from encoder.audio import DEMO_SONG
     from encoder.batch import FeatureSource
-    from visualizer.commands.render import open_context, render_video
-    from visualizer.session import Look
+    from visualizer.gl import offscreen_context
+    from visualizer.looks import Look
+    from visualizer.video import render_video
 
     console = Console()
-    ctx = open_context()
+    ctx = offscreen_context()
     device = ctx.info["GL_RENDERER"]
     on_cpu = any(name in device.lower() for name in SOFTWARE_RENDERERS)
     features = FeatureSource().get(DEMO_SONG).features

@@ -32,7 +32,8 @@ STEP_S = 1 / 30
 def measure(ctx, features, animation: str, cells: tuple[int, int], truecolor: bool,
             frames: int, out_fd: int) -> dict:
     from encoder.audio import DEMO_SONG
-    from visualizer.session import Look, PlayOptions, build_player
+    from visualizer.looks import Look
+    from visualizer.session import PlayOptions, build_player
     from visualizer.terminal import TerminalView, picture_size
 
     parts = build_player(ctx, picture_size(*cells), {DEMO_SONG: features}, Look(animation),
@@ -41,15 +42,16 @@ def measure(ctx, features, animation: str, cells: tuple[int, int], truecolor: bo
         player, renderer = parts.player, parts.renderer
         player.start()
         player.audio.pause(True)
-        view = TerminalView(player, truecolor)
+        view = TerminalView(truecolor)
         view.resize(*cells)
         start_s = 30.0  # into the song, where the music is going
         frame_s, render_s, sizes = [], [], []
         for index in range(-30, frames):  # 30 warm-up frames: shader compilation, first uploads
             started = time.perf_counter()
             renderer.render(start_s + index * STEP_S)
+            rgb = renderer.read_rgb()
             rendered = time.perf_counter()
-            data = view.draw()
+            data = view.draw(rgb, player.now())
             os.write(out_fd, data)
             done = time.perf_counter()
             if index >= 0:
@@ -71,14 +73,13 @@ def main() -> None:
     parser.add_argument("--cells", default="160x48,80x24", help="terminal sizes, COLSxROWS")
     args = parser.parse_args()
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    import moderngl
-
     from encoder.audio import DEMO_SONG
     from encoder.batch import FeatureSource
+    from visualizer.gl import offscreen_context
 
     console = Console()
     features = FeatureSource().get(DEMO_SONG).features
-    ctx = moderngl.create_context(standalone=True, backend="egl")
+    ctx = offscreen_context()
     table = Table(title=f"davis play --terminal: {args.animation}, {args.frames} frames to "
                         f"/dev/null", caption="ms: medians; render: GL and read-back; encode: "
                                               "cells, diff, text")

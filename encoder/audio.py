@@ -62,11 +62,7 @@ def load_song(path: Path, sample_rate: int) -> Song:
     """
     import soundfile
 
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError("no such file" if not path.exists() else "not a file", path)
-    if path.stat().st_size == 0:
-        raise AudioError("file is empty", path)
+    path = _existing_file(path)
     try:
         with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
             native_rate = handle.samplerate
@@ -86,6 +82,47 @@ def load_song(path: Path, sample_rate: int) -> Song:
         mono = soxr.resample(mono, native_rate, sample_rate, quality="HQ")
     return Song(path=path, samples=np.ascontiguousarray(mono, dtype=np.float32),
                 sample_rate=sample_rate, title=title)
+
+
+def load_span(path: Path, start_s: float, duration_s: float, sample_rate: int, *,
+              max_channels: int = 2) -> np.ndarray:
+    """Decode `duration_s` seconds of a song from `start_s` (a video's soundtrack), keeping
+    its first `max_channels` channels, resampled to `sample_rate`.
+
+    Returns (samples, channels) float32; shorter than asked where the song ends first (one
+    native sample more is read so that resampling does not lose the last one).
+
+    Raises:
+        AudioError: the file is missing, empty, not audio or undecodable.
+    """
+    import soundfile
+
+    path = _existing_file(path)
+    try:
+        with _quiet_native_stderr():
+            native_rate = soundfile.info(str(path)).samplerate
+            first = int(round(start_s * native_rate))
+            count = int(round(duration_s * native_rate)) + 1
+            data, native_rate = soundfile.read(str(path), start=first, stop=first + count,
+                                               dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError, OSError) as error:
+        raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
+    data = data[:, :max_channels]
+    if native_rate != sample_rate and len(data):
+        import soxr
+
+        data = soxr.resample(data, native_rate, sample_rate, quality="HQ")
+    return data
+
+
+def _existing_file(path: Path) -> Path:
+    """`path` as a Path, checked to be a non-empty file (AudioError otherwise)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError("no such file" if not path.exists() else "not a file", path)
+    if path.stat().st_size == 0:
+        raise AudioError("file is empty", path)
+    return path
 
 
 @contextmanager

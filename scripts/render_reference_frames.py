@@ -27,12 +27,11 @@ def reference_features(seconds: float) -> Features:
 
 
 def main() -> None:
-    import moderngl
-
     from visualizer.animations import animation_names
+    from visualizer.gl import offscreen_context
     from visualizer.mapping import Mapping
+    from visualizer.png import save_png
     from visualizer.renderer import Renderer
-    from visualizer.window import save_png
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="480x270")
@@ -40,7 +39,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
-    ctx = moderngl.create_context(standalone=True, backend="egl")
+    ctx = offscreen_context()
     features = reference_features(args.time)
     for name in animation_names():
         renderer = Renderer(ctx, size, name, Mapping(tuple(range(N_FEATURES))), seed=0)

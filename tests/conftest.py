@@ -14,6 +14,7 @@ import os
 # error message fits. (test_bad_input checks that long lines are not hard-wrapped.)
 os.environ["COLUMNS"] = "200"
 
+import gc
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -34,15 +35,28 @@ DEFAULT_SUBTYPE = {".wav": "PCM_16", ".flac": "PCM_16", ".ogg": "VORBIS", ".oga"
 TINY_MODEL_ARGS = ("--epochs", "2", "--frames-per-song", "50", "--device", "cpu")
 
 
+# `pytest.mark.own_process`: a test module that needs a fresh process (the window tests).
+pytest_plugins = ["tests.own_process"]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a test that takes more than ~30 s")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the window (GLX) tests before any test makes a standalone EGL context: with Mesa,
-    once a process has used EGL, making a GLX context current fails with BadAccess and the X
-    error ends the process. (`davis play` itself never mixes the two in one process.)"""
-    items.sort(key=lambda item: 0 if item.path.name == "test_window.py" else 1)
+@pytest.fixture(scope="module", autouse=True)
+def settled_heap():
+    """What is alive when a test module starts is collected once and then frozen out of the
+    cyclic garbage collector's reach (`gc.freeze`) until the module ends.
+
+    With torch, numpy, pygame and the earlier modules loaded, one full `gc.collect()` walks
+    a few hundred thousand objects (a quarter of a second on the CI machine); the memory-leak
+    checks collect before every reading, a hundred readings per check. Frozen, a collection
+    walks only what the module's own tests made, which is everything a leak check is about.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 # --- signals: (samples,) float64 in [-1, 1] -------------------------------------------------

@@ -1,16 +1,15 @@
-"""An OpenGL context for tests that render: one standalone EGL context per test process.
+"""An OpenGL context for tests that render: the process's offscreen context.
 
-Import the fixture into a test module with
+Import the fixtures into a test module with
 
-    from tests.conftest_gl import gl_context  # noqa: F401
+    from tests.conftest_gl import gl_context, released  # noqa: F401
 
 (`tests/conftest.py` belongs to the whole suite; this file is opt-in for GL tests.)
 
-The context is created once and shared by every test of the session (creating and
-destroying contexts per test is slow and leaks in some drivers); the fixture itself is
-per test so that it can check, after each test, that the test left no GL error behind.
-Where no EGL context can be created (no libEGL, no Mesa), GL tests are skipped with the
-reason.
+The context is `visualizer.gl.offscreen_context()`, the one `davis render` and the terminal
+use, created once per process and shared by every test; the fixture itself is per test so
+that it can check, after each test, that the test left no GL error behind. Where no context
+can be created (no libEGL, no Mesa), GL tests are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ import pytest
 @functools.cache
 def _shared_context():
     """(context, parking framebuffer) or (None, reason)."""
-    try:
-        import moderngl
+    from visualizer.gl import NoOffscreenGL, offscreen_context
 
-        ctx = moderngl.create_context(standalone=True, backend="egl")
-    except Exception as error:  # ImportError, or moderngl's Error from EGL
-        return None, f"no standalone EGL OpenGL context ({type(error).__name__}: {error})"
+    try:
+        ctx = offscreen_context()
+    except NoOffscreenGL as error:
+        return None, str(error)
     # A tiny framebuffer that stays alive all session. moderngl rebinds the current
     # framebuffer after creating a new one; if the current one was released meanwhile
     # (a renderer's target after `Renderer.release`), that rebind is GL_INVALID_OPERATION.
@@ -56,6 +55,22 @@ def gl_context():
     error = ctx.error
     park_framebuffer(ctx)
     assert error == "GL_NO_ERROR", f"the test left an OpenGL error: {error}"
+
+
+@pytest.fixture
+def released(gl_context):
+    """`released(thing)` returns `thing` and releases it after the test (a renderer, a GL
+    object, anything with `release()`), newest first."""
+    things = []
+
+    def keep(thing):
+        things.append(thing)
+        return thing
+
+    yield keep
+    while things:
+        things.pop().release()
+    park_framebuffer(gl_context)
 
 
 # --- rendering through the Renderer, shared by the animation tests ---------------------------

@@ -82,7 +82,7 @@ def test_wav_cut_inside_its_header(cli, tiny_model, helpers):
 
 
 def test_song_shorter_than_one_analysis_window(cli, tiny_model, helpers):
-    write_song(helpers, "blip.wav", seconds=0.1)
+    write_song(helpers, "blip.wav", seconds=0.05)  # the window: 2048 samples at 22050 Hz
     result = cli("encode", "blip.wav", "--model", tiny_model)
     helpers.assert_clean_failure(result, "blip.wav", "shorter than one analysis window")
 

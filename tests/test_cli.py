@@ -48,7 +48,9 @@ def test_command_help_explains_the_options(command, options):
 def test_version():
     result = davis("--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"davis {version('davis')}"
+    from visualizer import DISTRIBUTION
+
+    assert result.stdout.strip() == f"davis {version(DISTRIBUTION)}"
 
 
 def test_help_does_not_import_torch(python):
@@ -104,3 +106,19 @@ def test_real_process_reports_a_bad_song_on_one_line(songs, tiny_model, rng, tmp
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: noise.mp3: cannot decode audio")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["matplotlib", "librosa"])
+def test_train_without_the_train_extra_says_what_to_install(cli, songs, tmp_path, helpers,
+                                                            monkeypatch, missing):
+    import importlib.util
+
+    from visualizer import DISTRIBUTION
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == missing else find_spec(name, *args))
+    output = tmp_path / "model.safetensors"
+    result = cli("train", songs.chord(), "--output", output)
+    helpers.assert_clean_failure(result, missing, f"pip install '{DISTRIBUTION}[train]'")
+    assert not output.exists()

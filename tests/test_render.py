@@ -1,8 +1,9 @@
 """`davis render`: video files that decode, with audio, the right frame count and lively,
 deterministic frames; cycling looks; clean failures that leave no file behind.
 
-Renders are tiny (160x90 at 15 fps for 2 s) and share the session's EGL context. Features
-come from the shipped default model (`encoder/models/default.safetensors`).
+Renders are tiny (160x90 at 15 fps for 2 s) and share the process's offscreen context with
+the command itself. Features come from the shipped default model
+(`encoder/models/default.safetensors`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ import av
 import numpy as np
 import pytest
 
-from tests.conftest_gl import gl_context  # noqa: F401
-from visualizer.commands import render as render_command
-from visualizer.commands.render import look_schedule, render_video
-from visualizer.session import Look
+from tests.conftest_gl import gl_context, released  # noqa: F401
+from visualizer.looks import Look, look_schedule
+from visualizer.video import render_video
 
 SIZE = (160, 90)
 FPS = 15
@@ -38,9 +38,8 @@ def song(songs) -> Path:
 
 
 @pytest.fixture
-def renders(tmp_path: Path, gl_context, monkeypatch) -> Path:  # noqa: F811
-    """An empty output folder; the command renders with the test session's GL context."""
-    monkeypatch.setattr(render_command, "open_context", lambda: gl_context)
+def renders(tmp_path: Path, gl_context) -> Path:  # noqa: F811
+    """An empty output folder (GL tests are skipped where there is no offscreen context)."""
     folder = tmp_path / "renders"
     folder.mkdir()
     return folder
@@ -164,36 +163,32 @@ def test_encoding_does_not_depend_on_leftover_memory(song, renders, gl_context, 
     assert len(digests) == 1
 
 
-def test_frames_are_converted_exactly_and_upright(gl_context):  # noqa: F811
+@pytest.mark.parametrize("width, height", [(160, 90), (22, 14)])  # 22: rows padded on the GPU
+def test_frames_are_converted_exactly_and_upright(gl_context, released, width, height):  # noqa: F811
     """The GPU's yuv420p bytes equal a BT.709 limited-range reference, top row first."""
     from visualizer.video import I420Readback
 
     rng = np.random.default_rng(1)
-    for width, height in ((160, 90), (22, 14)):  # 22: rows padded to whole texels on the GPU
-        image = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
-        texture = gl_context.texture((width, height), 4, image[::-1].tobytes())  # GL: bottom up
-        readback = I420Readback(gl_context, (width, height))
-        try:
-            assert readback.submit(texture) is None  # one frame behind
-            frame = readback.collect()
-        finally:
-            readback.release()
-            texture.release()
-        assert frame.shape == (height * 3 // 2, width)
-        flat = frame.reshape(-1)
-        quarter = width * height // 4
-        y_plane = flat[:width * height].reshape(height, width)
-        u_plane = flat[width * height:width * height + quarter].reshape(height // 2, width // 2)
-        v_plane = flat[width * height + quarter:].reshape(height // 2, width // 2)
-        weights = np.array([0.2126, 0.7152, 0.0722])
-        rgb = image[..., :3] / 255.0
-        chroma = rgb.reshape(height // 2, 2, width // 2, 2, 3).mean(axis=(1, 3))
-        luma = chroma @ weights
-        np.testing.assert_array_equal(y_plane, np.floor(16 + 219 * (rgb @ weights) + 0.5))
-        np.testing.assert_array_equal(
-            u_plane, np.floor(128 + 224 * (chroma[..., 2] - luma) / 1.8556 + 0.5))
-        np.testing.assert_array_equal(
-            v_plane, np.floor(128 + 224 * (chroma[..., 0] - luma) / 1.5748 + 0.5))
+    image = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    texture = released(gl_context.texture((width, height), 4, image[::-1].tobytes()))
+    readback = released(I420Readback(gl_context, (width, height)))
+    assert readback.submit(texture) is None  # one frame behind
+    frame = readback.collect()
+    assert frame.shape == (height * 3 // 2, width)
+    flat = frame.reshape(-1)
+    quarter = width * height // 4
+    y_plane = flat[:width * height].reshape(height, width)
+    u_plane = flat[width * height:width * height + quarter].reshape(height // 2, width // 2)
+    v_plane = flat[width * height + quarter:].reshape(height // 2, width // 2)
+    weights = np.array([0.2126, 0.7152, 0.0722])
+    rgb = image[..., :3] / 255.0
+    chroma = rgb.reshape(height // 2, 2, width // 2, 2, 3).mean(axis=(1, 3))
+    luma = chroma @ weights
+    np.testing.assert_array_equal(y_plane, np.floor(16 + 219 * (rgb @ weights) + 0.5))
+    np.testing.assert_array_equal(
+        u_plane, np.floor(128 + 224 * (chroma[..., 2] - luma) / 1.8556 + 0.5))
+    np.testing.assert_array_equal(
+        v_plane, np.floor(128 + 224 * (chroma[..., 0] - luma) / 1.5748 + 0.5))
 
 
 # --- looks -----------------------------------------------------------------------------------
@@ -213,9 +208,10 @@ def test_cycle_schedule_follows_the_animation_order():
 
 
 def test_a_preset_keeps_its_look_without_cycle():
-    from visualizer.commands.common import resolve_look
+    from visualizer.presets import find_preset
 
-    look = resolve_look(None, "kaleidoscope-prism")
+    preset = find_preset("kaleidoscope-prism")
+    look = Look(*preset.resolve(), preset)
     (segment,) = look_schedule(look, n_frames=600, fps=60, seed=0)
     assert (segment.animation, segment.mapping, segment.parameters) == (
         look.animation, look.mapping, look.parameters)
@@ -367,7 +363,7 @@ def test_a_full_disk_fails_cleanly(cli, song, renders, helpers, monkeypatch):
     def full(self, frames):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(VideoFile, "_encode_audio", full)
+    monkeypatch.setattr(VideoFile, "mux_audio", full)
     result = cli("render", song, "-o", renders / "full.mp4", *SMALL)
     helpers.assert_clean_failure(result, "full.mp4", "No space left on device")
     assert leftovers(renders) == []

@@ -206,7 +206,7 @@ def test_tolerance_skip_and_force(rng):
 
 
 def test_keys_are_decoded_like_the_window_names_them():
-    from visualizer.player import KEY_ACTIONS
+    from visualizer.keys import KEY_ACTIONS
 
     data = b"Rn \x1b[A\x1b[B\x1b[C\x1b[D\x1bOD\x1b[5~\x1b[6~\x1bOP\x1b[11~3q\x1b"
     keys = decode_keys(data)

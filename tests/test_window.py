@@ -1,8 +1,12 @@
 """The player window, driven like a user would: a real window on Xvfb, real key presses.
 
-Each test opens a `PlaySession` (the same object `davis play` uses) on generated audio with
-synthetic features, presses keys with xdotool (XTEST events, as from a keyboard) and checks
-what a user would see: pixels, the mapping, the animation, saved presets, the song clock.
+Each test plays through a `Session` on the pygame window (what `davis play` does) with
+generated audio and synthetic features, presses keys with xdotool (XTEST events, as from a
+keyboard) and checks what a user would see: pixels, the snapshot the HUD is drawn from,
+saved presets, the song clock.
+
+The module runs in a pytest process of its own (`tests/own_process.py`): with Mesa, a
+process that has used EGL (every other GL test) cannot make a GLX context current.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +23,11 @@ import pytest
 
 from encoder.features import BLUR_LEVELS, Features
 
-pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
-                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)")
+pytestmark = [
+    pytest.mark.own_process,
+    pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+                       reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)"),
+]
 
 SIZE = (480, 270)
 
@@ -61,17 +69,29 @@ def song(tmp_path_factory, helpers):
     t = np.arange(frames)[:, None] / 60.0
     phases = np.arange(10)[None, :]
     values = (0.5 + 0.5 * np.sin(2 * np.pi * t * (0.3 + 0.1 * phases) + phases)).astype(np.float32)
-    return path, Features({level: values for level in BLUR_LEVELS}, title="Test Song")
+    return {path: Features({level: values for level in BLUR_LEVELS}, title="Test Song")}
 
 
-def open_session(song, **options):
-    from visualizer.session import Look, PlaySession
-    from visualizer.window import WindowOptions
+@pytest.fixture
+def play(display):
+    """`play(songs, seed=1)`: a started `Session` in a 480x270 window at 60 fps showing the
+    kaleidoscope; closed (window, audio, renderer) after the test."""
+    from visualizer.session import Look, PlayOptions, Session
+    from visualizer.window import WindowOptions, open_window
 
-    path, features = song
-    window = WindowOptions(windowed=True, size=SIZE, fps_limit=60, status_line=False)
-    return PlaySession({path: features}, Look("kaleidoscope"), window, seed=options.pop("seed", 1),
-                       **options)
+    with ExitStack() as sessions:
+        def start(songs: dict, seed: int = 1) -> Session:
+            window = open_window(WindowOptions(windowed=True, size=SIZE), fps_limit=60)
+            return sessions.enter_context(
+                Session(window, songs, Look("kaleidoscope"), PlayOptions(seed=seed)))
+
+        yield start
+
+
+@pytest.fixture
+def session(play, song):
+    """A session playing `song`."""
+    return play(song)
 
 
 def press(display: str, *keys: str) -> None:
@@ -83,198 +103,198 @@ def pump_until(session, condition, timeout_s: float = 5.0) -> bool:
     """Run frames until `condition()` holds (True) or the time runs out (False)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        session.window.step()
+        session.step()
         if condition():
             return True
     return False
 
 
 def frame_pixels(session) -> np.ndarray:
-    from visualizer.window import read_screen
+    """What the window shows (picture and overlays), as int16 for differences."""
+    return session.frontend.screenshot().astype(np.int16)
 
-    return read_screen(session.window).astype(np.int16)
+
+def shown(session):
+    """What the player shows now (`Player.now()`: what the HUD and the help are drawn from)."""
+    return session.player.now()
 
 
-def test_window_shows_the_animation(display, song):
-    with open_session(song) as session:
-        for _ in range(10):
-            session.window.step()
-        pixels = frame_pixels(session)
+def mean_difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).mean())
+
+
+def test_window_shows_the_animation(session):
+    for _ in range(10):
+        session.step()
+    pixels = frame_pixels(session)
     assert pixels.shape == (SIZE[1], SIZE[0], 3)
     assert pixels.mean() > 10, "the window stayed black"
     assert pixels.std() > 10, "the window shows a flat colour, not an animation"
 
 
-def test_pictures_follow_the_music(display, song):
-    with open_session(song) as session:
-        session.window.step()
-        first = frame_pixels(session)
-        pump_until(session, lambda: session.player.song_time_s() > 1.5)
-        later = frame_pixels(session)
-    assert np.abs(first - later).mean() > 2
+def test_pictures_follow_the_music(session):
+    session.step()
+    first = frame_pixels(session)
+    pump_until(session, lambda: shown(session).time_s > 1.5)
+    assert mean_difference(first, frame_pixels(session)) > 2
 
 
-def test_r_reshuffles_the_mapping(display, song):
-    with open_session(song) as session:
-        session.window.step()
-        before = session.renderer.mapping
-        press(display, "r")
-        assert pump_until(session, lambda: session.renderer.mapping != before)
-        assert any("reshuffled" in m.text for m in session.player.visible_messages())
+def test_r_reshuffles_the_mapping(display, session):
+    session.step()
+    before = shown(session).rows
+    press(display, "r")
+    assert pump_until(session, lambda: [r.feature for r in shown(session).rows]
+                      != [r.feature for r in before])
+    assert any("reshuffled" in m.text for m in shown(session).messages)
 
 
-def test_n_changes_the_animation(display, song):
+def test_n_changes_the_animation(display, session):
     from visualizer.animations import animation_names
 
-    with open_session(song) as session:
-        session.window.step()
-        before = session.renderer.animation
-        press(display, "n")
-        assert pump_until(session, lambda: session.renderer.animation is not before)
-        if len(animation_names()) > 1:
-            assert session.renderer.animation_name != before.name
-        assert any(m.text.startswith("Animation:") for m in session.player.visible_messages())
+    session.step()
+    press(display, "n")
+    assert pump_until(session, lambda: any(m.text.startswith("Animation:")
+                                           for m in shown(session).messages))
+    if len(animation_names()) > 1:
+        assert shown(session).animation != "kaleidoscope"
 
 
-def test_l_locks_the_mapping_across_animation_changes(display, song):
-    with open_session(song) as session:
-        session.window.step()
-        press(display, "l")
-        assert pump_until(session, lambda: session.player.state.locked)
-        locked = session.renderer.mapping
-        press(display, "n")
-        before = session.renderer.animation
-        assert pump_until(session, lambda: session.renderer.animation is not before)
-        assert session.renderer.mapping == locked
+def test_l_locks_the_mapping_across_animation_changes(display, session):
+    session.step()
+    press(display, "l")
+    assert pump_until(session, lambda: shown(session).locked)
+    locked = session.renderer.mapping
+    press(display, "n")
+    assert pump_until(session, lambda: shown(session).animation != "kaleidoscope")
+    assert session.renderer.mapping == locked
 
 
-def test_s_saves_a_preset_that_loads_back_identical(display, song, user_data):
+def test_s_saves_a_preset_that_loads_back_identical(display, session, user_data):
     from visualizer.presets import list_presets
 
-    with open_session(song) as session:
-        session.window.step()
-        renderer = session.renderer
-        saved = renderer.mapping.assignment(renderer.parameters)
-        press(display, "s")
-        presets_folder = user_data / "presets"
-        assert pump_until(session, lambda: presets_folder.is_dir() and any(presets_folder.glob("*.json")))
-        number = next(i for i, p in enumerate(list_presets(), 1) if not p.shipped)
-        press(display, "r")
-        assert pump_until(session, lambda: renderer.mapping.assignment(renderer.parameters) != saved)
-        press(display, str(number))
-        assert pump_until(session, lambda: renderer.mapping.assignment(renderer.parameters) == saved)
-        assert session.player.state.locked
-        assert renderer.animation_name == "kaleidoscope"
+    def assignment():
+        return {row.parameter: row.feature for row in shown(session).rows}
+
+    session.step()
+    saved = assignment()
+    press(display, "s")
+    presets_folder = user_data / "presets"
+    assert pump_until(session, lambda: presets_folder.is_dir() and any(presets_folder.glob("*.json")))
+    number = next(i for i, p in enumerate(list_presets(), 1) if not p.shipped)
+    press(display, "r")
+    assert pump_until(session, lambda: assignment() != saved)
+    press(display, str(number))
+    assert pump_until(session, lambda: assignment() == saved)
+    assert shown(session).locked and shown(session).animation == "kaleidoscope"
     assert len(list(presets_folder.glob("*.json"))) == 1
 
 
-def test_seek_moves_the_clock(display, song):
-    with open_session(song) as session:
-        session.window.step()
-        before = session.player.song_time_s()
-        press(display, "Right")
-        assert pump_until(session, lambda: session.player.song_time_s() > before + 4.0)
-        press(display, "Left")
-        assert pump_until(session, lambda: session.player.song_time_s() < before + 3.0)
+def test_seek_moves_the_clock(display, session):
+    session.step()
+    before = shown(session).time_s
+    press(display, "Right")
+    assert pump_until(session, lambda: shown(session).time_s > before + 4.0)
+    press(display, "Left")
+    assert pump_until(session, lambda: shown(session).time_s < before + 3.0)
 
 
-def test_space_pauses_the_clock_and_the_picture(display, song):
-    with open_session(song) as session:
-        pump_until(session, lambda: session.player.song_time_s() > 0.3)
-        press(display, "space")
-        assert pump_until(session, lambda: session.player.audio.paused)
-        pump_until(session, lambda: False, timeout_s=0.2)
-        held = session.player.song_time_s()
-        first = frame_pixels(session)
-        pump_until(session, lambda: False, timeout_s=0.6)
-        assert session.player.song_time_s() == pytest.approx(held, abs=0.03)
-        assert np.abs(frame_pixels(session) - first).mean() < 0.5
-        press(display, "space")
-        assert pump_until(session, lambda: session.player.song_time_s() > held + 0.3)
+def test_space_pauses_the_clock_and_the_picture(display, session):
+    pump_until(session, lambda: shown(session).time_s > 0.3)
+    press(display, "space")
+    assert pump_until(session, lambda: shown(session).paused)
+    pump_until(session, lambda: False, timeout_s=0.2)
+    held = shown(session).time_s
+    first = frame_pixels(session)
+    pump_until(session, lambda: False, timeout_s=0.6)
+    assert shown(session).time_s == pytest.approx(held, abs=0.03)
+    assert mean_difference(frame_pixels(session), first) < 0.5
+    press(display, "space")
+    assert pump_until(session, lambda: shown(session).time_s > held + 0.3)
 
 
-def test_bad_preset_shows_a_message_instead_of_crashing(display, song, user_data):
+def test_bad_preset_shows_a_message_instead_of_crashing(display, session, user_data):
     folder = user_data / "presets"
     folder.mkdir(parents=True)
     (folder / "broken.json").write_text('{"animation": "kaleidoscope", "mapping": {"colour": 3}}')
     from visualizer.presets import list_presets
 
     number = next(i for i, p in enumerate(list_presets(), 1) if p.name == "broken")
-    with open_session(song) as session:
-        pump_until(session, lambda: False, timeout_s=0.3)
-        clean = frame_pixels(session)
-        press(display, str(number))
-        assert pump_until(session, lambda: any(m.kind == "error" for m in session.player.visible_messages()))
-        message = next(m for m in session.player.visible_messages() if m.kind == "error")
-        assert "unknown parameter" in message.text and "colour" in message.text
-        session.window.step()
-        with_message = frame_pixels(session)
-        assert session.window.running
+    pump_until(session, lambda: False, timeout_s=0.3)
+    clean = frame_pixels(session)
+    press(display, str(number))
+
+    def errors():
+        return [m for m in shown(session).messages if m.kind == "error"]
+
+    assert pump_until(session, errors)
+    assert "unknown parameter" in errors()[0].text and "colour" in errors()[0].text
+    assert session.step(), "the session goes on"
     bottom = slice(SIZE[1] * 2 // 3, SIZE[1])
-    assert np.abs(with_message[bottom] - clean[bottom]).mean() > 1
+    assert mean_difference(frame_pixels(session)[bottom], clean[bottom]) > 1
 
 
-def test_hud_and_help_are_drawn(display, song):
-    with open_session(song) as session:
-        press(display, "d")
-        assert pump_until(session, lambda: session.player.state.hud)
-        session.window.step()
-        info = session.window.hud_info()
-        assert info["animation"] == "kaleidoscope" and len(info["features"]) == 10
-        assert {name for name, _, _ in info["table"]} == {p.name for p in session.renderer.parameters}
-        press(display, "h")
-        assert pump_until(session, lambda: session.player.state.help)
-        session.window.step()
-        keys = {panel.key for panel in session.window._current_panels()}
-    assert {"hud", "help"} <= keys
+def test_hud_and_help_are_drawn(display, session):
+    press(display, "space")  # a still picture: what changes is the text over it
+    assert pump_until(session, lambda: shown(session).paused)
+    pump_until(session, lambda: False, timeout_s=0.2)
+    clean = frame_pixels(session)
+    press(display, "d")
+    assert pump_until(session, lambda: shown(session).hud)
+    with_hud = frame_pixels(session)
+    snapshot = shown(session)
+    assert snapshot.animation == "kaleidoscope" and len(snapshot.features) == 10
+    parameters = session.renderer.parameters
+    assert [(row.parameter, row.source) for row in snapshot.rows] == [
+        (p.name, p.source) for p in parameters]
+    corner = (slice(0, SIZE[1] // 3), slice(0, SIZE[0] // 4))
+    assert mean_difference(with_hud[corner], clean[corner]) > 5, "no HUD in the corner"
+    press(display, "h")
+    assert pump_until(session, lambda: shown(session).help)
+    middle = (slice(SIZE[1] * 2 // 5, SIZE[1] * 3 // 5), slice(SIZE[0] * 2 // 5, SIZE[0] * 3 // 5))
+    assert mean_difference(frame_pixels(session)[middle], with_hud[middle]) > 5, "no help"
 
 
-def test_q_quits(display, song):
-    with open_session(song) as session:
-        session.window.step()
-        press(display, "q")
-        assert pump_until(session, lambda: not session.window.running)
+def test_q_quits(display, session):
+    assert session.step()
+    press(display, "q")
+    assert pump_until(session, lambda: not session.running)
+    assert not session.step()
 
 
-def test_songs_advance_and_the_playlist_ends(display, tmp_path, helpers):
-    from visualizer.session import Look, PlaySession
-    from visualizer.window import WindowOptions
-
+def test_songs_advance_and_the_playlist_ends(play, tmp_path, helpers):
     songs = {}
     for index in range(2):
         path = helpers.write_audio(tmp_path / f"s{index}.wav", helpers.chord(1.0, 22050), 22050)
         songs[path] = Features({level: np.full((60, 10), 0.5, np.float32) for level in BLUR_LEVELS},
                                title=f"song {index}")
-    options = WindowOptions(windowed=True, size=SIZE, fps_limit=60, status_line=False)
-    with PlaySession(songs, Look("kaleidoscope"), options, seed=0) as session:
-        titles = set()
-        while session.window.step():
-            titles.add(session.player.title)
+    session = play(songs, seed=0)
+    titles = set()
+    while session.step():
+        titles.add(shown(session).title)
     assert titles == {"song 0", "song 1"}
 
 
-def test_switching_animations_1000_times_does_not_leak(display, song):
+def test_switching_animations_1000_times_does_not_leak(session):
     """GL objects are released on each switch: the process memory stays flat.
 
     (Mesa never reuses GL names, so counting names would not show leaks; each kaleidoscope
     holds several MiB of textures, so 1000 leaked ones would show in memory at once.)
     """
-    with open_session(song) as session:
-        renderer = session.renderer
+    renderer, ctx = session.renderer, session.frontend.ctx
 
-        def switch(times: int) -> None:
-            for _ in range(times):
-                old = renderer.animation
-                renderer.set_animation("kaleidoscope")
-                renderer.render(1.0)
-                assert old.live_objects == 0
-            session.ctx.finish()
+    def switch(times: int) -> None:
+        for _ in range(times):
+            old = renderer.animation
+            renderer.set_animation("kaleidoscope")
+            renderer.render(1.0)
+            assert old.live_objects == 0
+        ctx.finish()
 
-        switch(100)
-        rss_before = _rss_bytes()
-        switch(1000)
-        growth = _rss_bytes() - rss_before
-        assert session.ctx.error == "GL_NO_ERROR"
+    switch(100)
+    rss_before = _rss_bytes()
+    switch(1000)
+    growth = _rss_bytes() - rss_before
+    assert ctx.error == "GL_NO_ERROR"
     print(f"RSS growth over 1000 switches: {growth / 2**20:.1f} MiB")
     assert growth < 30 * 2**20, f"process memory grew by {growth / 2**20:.1f} MiB over 1000 switches"
 
@@ -284,16 +304,18 @@ def _rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def test_f_toggles_fullscreen_and_keeps_playing(display, song):
-    with open_session(song) as session:
-        pump_until(session, lambda: session.player.song_time_s() > 0.2)
-        mapping, time_before = session.renderer.mapping, session.player.song_time_s()
-        press(display, "f")
-        assert pump_until(session, lambda: session.window.fullscreen)
-        pump_until(session, lambda: False, timeout_s=0.3)
-        assert session.renderer.mapping == mapping
-        assert session.player.song_time_s() > time_before
-        assert frame_pixels(session).mean() > 5
+def test_f_toggles_fullscreen_and_keeps_playing(display, session):
+    pump_until(session, lambda: shown(session).time_s > 0.2)
+    mapping, time_before = session.renderer.mapping, shown(session).time_s
+    press(display, "f")
+    assert pump_until(session, lambda: any(m.text == "Fullscreen" for m in shown(session).messages))
+    assert session.frontend.fullscreen
+    pump_until(session, lambda: False, timeout_s=0.3)
+    assert session.renderer.mapping == mapping
+    assert shown(session).time_s > time_before
+    pixels = frame_pixels(session)
+    assert pixels.shape == (720, 1280, 3), "the picture fills the screen"
+    assert pixels.mean() > 2 and pixels.std() > 5, "the fullscreen picture is blank"
 
 
 # --- the command itself, in a subprocess -------------------------------------------------------

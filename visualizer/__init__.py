@@ -3,3 +3,12 @@
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's import banner
+
+DISTRIBUTION = "davis"  # the name pip installs davis under (pyproject.toml's project.name)
+
+
+def version() -> str:
+    """The installed davis version (`davis --version`, saved presets)."""
+    from importlib.metadata import version as distribution_version
+
+    return distribution_version(DISTRIBUTION)

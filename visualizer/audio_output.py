@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Protocol
 
-from visualizer.clock import WallClock
+from visualizer.clock import Clock, WallClock
 
 MIXER_FREQUENCY = 44100
 MIXER_BUFFER = 1024  # samples per mixer buffer; SDL keeps about two of them queued
@@ -14,6 +15,20 @@ RESYNC_S = 0.05      # re-anchor the smooth clock when it drifts this far from t
 
 class AudioUnavailable(Exception):
     """No audio device could be opened."""
+
+
+class AudioOutput(Clock, Protocol):
+    """A song clock that also plays the song: `MixerAudio`, or `SilentAudio` without a device."""
+
+    latency_s: float   # how long after `time_s()` the sound is heard
+    volume: float      # 0..1
+    muted: bool
+
+    def load(self, path: Path, duration_s: float) -> None: ...
+    def finished(self) -> bool: ...
+    def set_volume(self, volume: float) -> None: ...
+    def set_muted(self, muted: bool) -> None: ...
+    def close(self) -> None: ...
 
 
 class MixerAudio:
@@ -135,7 +150,7 @@ class SilentAudio(WallClock):
         pass
 
 
-def open_audio(volume: float):
+def open_audio(volume: float) -> tuple[AudioOutput, str | None]:
     """Mixer playback when a device opens; otherwise silence on a wall clock and a reason."""
     try:
         return MixerAudio(volume), None

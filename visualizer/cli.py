@@ -21,9 +21,9 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from visualizer import version
 
-        typer.echo(f"davis {version('davis')}")
+        typer.echo(f"davis {version()}")
         raise typer.Exit()
 
 

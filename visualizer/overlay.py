@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from visualizer.shaders import load_program
+from visualizer.snapshot import Snapshot
 
 _serials = itertools.count()
 
@@ -19,14 +20,6 @@ DIM = (160, 160, 170)
 ACCENT = (120, 200, 255)
 ERROR = (255, 110, 110)
 PANEL = (10, 10, 16, 190)
-
-HELP_ROWS = (
-    ("Space", "pause / play"), ("Left / Right", "seek 5 s"), ("Up / Down", "volume"), ("M", "mute"),
-    ("R", "reshuffle the mapping"), ("L", "lock the mapping"), ("N / P", "next / previous animation"),
-    ("PgDn / PgUp", "next / previous song"), ("S", "save the mapping as a preset"),
-    ("1 – 9", "load preset 1 – 9"), ("F / F11", "fullscreen on / off"), ("D", "HUD"),
-    ("H / F1", "this help"), ("Q / Esc", "quit"),
-)
 
 
 @dataclass
@@ -88,9 +81,10 @@ def _panel_surface(rows: list[list[tuple[str, tuple]]], fonts: Fonts, font=None,
     return surface
 
 
-def help_panel(fonts: Fonts, screen: tuple[int, int]) -> Panel:
-    rows = [[("davis — keys", ACCENT)]] + [[(key, ACCENT), (what, WHITE)] for key, what in HELP_ROWS]
-    surface = _panel_surface(rows, fonts)
+def help_panel(rows: list[tuple[str, str]], fonts: Fonts, screen: tuple[int, int]) -> Panel:
+    """The keys and what they do (`visualizer.keys.help_rows`), centred."""
+    lines = [[("davis — keys", ACCENT)]] + [[(key, ACCENT), (what, WHITE)] for key, what in rows]
+    surface = _panel_surface(lines, fonts)
     return Panel("help", surface, (screen[0] - surface.get_width()) // 2,
                  (screen[1] - surface.get_height()) // 2)
 
@@ -107,18 +101,21 @@ def title_panel(text: str, fonts: Fonts, screen: tuple[int, int]) -> Panel:
     return Panel("title", surface, (screen[0] - surface.get_width()) // 2, fonts.padding * 4)
 
 
-def hud_panel(info: dict, fonts: Fonts) -> Panel:
+def hud_panel(snapshot: Snapshot, fonts: Fonts) -> Panel:
     """fps, frame time, song time, animation, the feature→parameter table and feature bars."""
+    frame_ms = 1000 / snapshot.fps if snapshot.fps > 0 else 0.0
+    locked = "  (locked)" if snapshot.locked else ""
     rows = [
-        [(f"{info['fps']:.0f} fps", ACCENT), (f"{info['frame_ms']:.1f} ms/frame", DIM)],
-        [(info["time"], WHITE), (info["animation"] + ("  (locked)" if info["locked"] else ""), WHITE)],
-        [("feature", DIM), ("parameter", DIM), ("value", DIM)],
+        [(f"{snapshot.fps:.0f} fps", ACCENT), (f"{frame_ms:.1f} ms/frame", DIM)],
+        [(snapshot.clock(" / "), WHITE), (snapshot.animation + locked, WHITE)],
+        [("feature", DIM), ("parameter", DIM), ("source", DIM), ("value", DIM)],
     ]
-    for name, feature, value in info["table"]:
-        rows.append([(f"f{feature}", ACCENT), (name, WHITE), (f"{value:.4g}", WHITE)])
-    if info.get("preset"):
-        rows.append([("preset", DIM), (info["preset"], WHITE)])
-    surface = _panel_surface(rows, fonts, bars=info["features"])
+    for row in snapshot.rows:
+        rows.append([(f"f{row.feature}", ACCENT), (row.parameter, WHITE), (row.source, DIM),
+                     (f"{row.value:.4g}", WHITE)])
+    if snapshot.preset:
+        rows.append([("preset", DIM), (snapshot.preset, WHITE)])
+    surface = _panel_surface(rows, fonts, bars=snapshot.features)
     return Panel("hud", surface, fonts.padding * 2, fonts.padding * 2)
 
 

@@ -1,8 +1,9 @@
 """What the player does, independent of where pixels go or where keys come from.
 
-A front end (the pygame window, later the terminal) owns a `Player`, calls `frame()` once per
-displayed frame and calls its actions when the user presses keys. Every action returns the
-short message to show on screen.
+The session (`visualizer.session`) calls `frame()` once per displayed frame, `now()` for what
+to show, and `perform()` with the actions of the keys the user presses (`visualizer.keys`).
+Every action returns the short message to show on screen. Everything about songs (the
+playlist, seeking, the next song) lives here, not in the session's loop.
 """
 
 from __future__ import annotations
@@ -12,36 +13,18 @@ import time
 from dataclasses import dataclass, field
 
 from encoder.errors import DavisError
-from encoder.features import Features
+from encoder.features import N_FEATURES, Features
 from visualizer.animations import animation_names
+from visualizer.audio_output import AudioOutput
 from visualizer.mapping import Mapping
 from visualizer.playlist import Playlist
 from visualizer.renderer import Renderer
+from visualizer.snapshot import MappingRow, Message, Snapshot, format_time
 
 SEEK_STEP_S = 5.0
 VOLUME_STEP = 0.05
 MESSAGE_S = 2.5
 TITLE_S = 4.0
-
-# Keys -> actions, for every front end. A front end names its keys ("r", "space", "page down",
-# "f1"...), looks the action up here, does "quit" (and "fullscreen" where it has one) itself and
-# hands every other action to `Player.perform`.
-KEY_ACTIONS = {
-    "space": "pause", "left": "seek back", "right": "seek forward",
-    "up": "volume up", "down": "volume down", "m": "mute",
-    "r": "reshuffle", "l": "lock", "n": "next animation", "p": "previous animation",
-    "page down": "next song", "page up": "previous song",
-    "s": "save preset", **{str(number): f"preset {number}" for number in range(1, 10)},
-    "d": "hud", "h": "help", "f1": "help", "f": "fullscreen", "f11": "fullscreen",
-    "q": "quit", "escape": "quit",
-}
-
-
-@dataclass
-class Message:
-    text: str
-    until: float
-    kind: str = "info"  # "info", "error" or "title"
 
 
 @dataclass
@@ -66,7 +49,7 @@ class Player:
         lookahead_s: features are read this far ahead of the heard audio (output latency).
     """
 
-    def __init__(self, renderer: Renderer, audio, playlist: Playlist, features_for,
+    def __init__(self, renderer: Renderer, audio: AudioOutput, playlist: Playlist, features_for,
                  rng: random.Random, lookahead_s: float, titles=None) -> None:
         self.renderer = renderer
         self.audio = audio
@@ -96,6 +79,27 @@ class Player:
             self._load_song()
         self.renderer.render(self.song_time_s() + self.lookahead_s)
 
+    @property
+    def finished(self) -> bool:
+        """The playlist has ended (or the user stepped past its last song)."""
+        return self.state.finished
+
+    def now(self, fps: float = 0.0) -> Snapshot:
+        """What to show of the player at this moment (`fps`: as the session measures it)."""
+        renderer = self.renderer
+        time_s = self.song_time_s()
+        assignment = renderer.mapping.assignment(renderer.parameters)
+        rows = tuple(MappingRow(assignment[p.name], p.name, p.source,
+                                renderer.values.get(p.name, 0.0)) for p in renderer.parameters)
+        features = renderer.feature_values(time_s + self.lookahead_s)
+        return Snapshot(
+            title=self.title, time_s=time_s,
+            duration_s=self.features.duration_s if self.features else 0.0,
+            paused=self.audio.paused, animation=renderer.animation_name, rows=rows,
+            features=(0.0,) * N_FEATURES if features is None else tuple(map(float, features)),
+            messages=tuple(self.visible_messages()), locked=self.state.locked,
+            preset=self.state.preset_name, hud=self.state.hud, help=self.state.help, fps=fps)
+
     def visible_messages(self, now: float | None = None) -> list[Message]:
         now = time.monotonic() if now is None else now
         self.state.messages = [m for m in self.state.messages if m.until > now]
@@ -108,8 +112,8 @@ class Player:
         return text
 
     def perform(self, action: str) -> str | None:
-        """Do a `KEY_ACTIONS` action; returns its message, or None for an action that is not
-        the player's ("quit", "fullscreen": the front end's own)."""
+        """Do an action of `visualizer.keys`; returns its message, or None for an action that
+        is not the player's ("quit": the session's, "fullscreen": the window's)."""
         if action.startswith("preset "):
             return self.load_preset(action.removeprefix("preset "))
         actions = {
@@ -232,7 +236,3 @@ class Player:
         self.state.help = not self.state.help
         return ""
 
-
-def format_time(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"

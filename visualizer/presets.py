@@ -141,7 +141,7 @@ def save_new_preset(animation: str, mapping: dict[str, int],
                     overrides: dict[str, dict[str, float]] | None = None,
                     stem: str | None = None) -> Preset:
     """Write a new user preset under a fresh name `<stem>-<n>`; never replaces a file."""
-    from importlib.metadata import version
+    from visualizer import version
 
     folder = user_presets_folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -153,7 +153,7 @@ def save_new_preset(animation: str, mapping: dict[str, int],
         preset = Preset(name=name, animation=animation, mapping=dict(mapping),
                         overrides=dict(overrides or {}),
                         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                        davis_version=version("davis"), path=path)
+                        davis_version=version(), path=path)
         if not path.exists():
             staging = folder / f".{name}.json.new"
             atomic_write_text(staging, preset.to_json())

@@ -1,33 +1,44 @@
-"""Everything a play session holds, opened and closed in one place (window or terminal, GL,
-audio). `build_player` is the part both front ends share."""
+"""One play session, whatever the front end: the loop, and everything it opens and closes.
+
+`Session` takes a front end (`visualizer.frontend`: the pygame window, the terminal), builds
+the playlist, the audio, the renderer and the `Player` on the front end's GL context, and
+runs the loop: wait for the frame's turn while handling input, render, present, and stop on
+quit, at the end of the playlist or at --duration. It saves --screenshot and releases
+everything, in reverse order, however the loop ends.
+"""
 
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from encoder.features import Features
-from visualizer.window import WindowOptions
+from visualizer.clock import Clock
+from visualizer.frontend import ActionFailed, FrontEnd
+from visualizer.looks import Look
+from visualizer.pacing import FrameStats, Pacer
+from visualizer.player import Player
+from visualizer.renderer import Renderer
+from visualizer.status_line import StatusLine
 
-
-@dataclass(frozen=True)
-class Look:
-    """What to show first: an animation, and optionally a preset's mapping and parameters."""
-
-    animation: str
-    mapping: object = None       # visualizer.mapping.Mapping
-    parameters: tuple = None     # parameters with a preset's overrides
-    preset: object = None        # visualizer.presets.Preset
+__all__ = ["Look", "PlayOptions", "PlayerParts", "Session", "build_player"]
 
 
 @dataclass(frozen=True)
 class PlayOptions:
-    """How to play, whatever the front end.
+    """How to play, whatever the front end (the `davis play` options).
 
     seed: random seed for mappings and shuffling (None: a fresh one).
     sync_offset_ms: look-ahead override; None derives it from the audio output.
     volume: 0..1.
+    fps_limit: frames per second at most; None: the front end's default (read by the front
+        end when it opens: the window's refresh rate, 30 in the terminal).
+    duration_s: quit once the song clock reaches this (for scripts).
+    screenshot: save the last frame shown as PNG on quitting.
+    status_line: keep a one-line status up to date on stderr.
     """
 
     seed: int | None = None
@@ -35,17 +46,21 @@ class PlayOptions:
     volume: float = 1.0
     shuffle: bool = False
     loop: bool = False
+    fps_limit: int | None = None
+    duration_s: float | None = None
+    screenshot: Path | None = None
+    status_line: bool = False
 
 
 @dataclass
 class PlayerParts:
     """What `build_player` opened; `close()` releases it in reverse order."""
 
-    player: object               # visualizer.player.Player
-    renderer: object             # visualizer.renderer.Renderer
-    audio: object                # MixerAudio or SilentAudio
+    player: Player
+    renderer: Renderer
+    audio: object                # MixerAudio or SilentAudio (an AudioOutput)
     audio_problem: str | None    # why there is no sound, if there is none
-    closers: list = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         while self.closers:
@@ -59,9 +74,7 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
     from encoder.audio import song_title
     from visualizer.audio_output import open_audio
     from visualizer.mapping import Mapping
-    from visualizer.player import Player
     from visualizer.playlist import Playlist
-    from visualizer.renderer import Renderer
 
     rng = random.Random(options.seed)
     playlist = Playlist.build(list(features), shuffle=options.shuffle, loop=options.loop, rng=rng)
@@ -84,44 +97,110 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
     return PlayerParts(player, renderer, audio, audio_problem, closers)
 
 
-class PlaySession:
-    """A context manager: opens the window, the audio and the renderer; always releases them.
+class Session:
+    """A context manager around one play session; `run()` plays until it ends.
 
     Args:
+        frontend: where frames go and input comes from; the session closes it.
         features: song path -> its Features, in playlist order.
         look: the first animation (and preset).
-        options: window options.
-        seed, sync_offset_ms, volume, shuffle, loop: see `PlayOptions`.
+        options: see `PlayOptions`.
     """
 
-    def __init__(self, features: dict[Path, Features], look: Look, options: WindowOptions, *,
-                 seed: int | None = None, sync_offset_ms: float | None = None,
-                 volume: float = 1.0, shuffle: bool = False, loop: bool = False) -> None:
+    def __init__(self, frontend: FrontEnd, features: dict[Path, Features], look: Look,
+                 options: PlayOptions) -> None:
+        self.frontend = frontend
         self.features = features
         self.look = look
         self.options = options
-        self.play_options = PlayOptions(seed, sync_offset_ms, volume, shuffle, loop)
-        self.seed = seed
+        self.pacer = Pacer(frontend.fps_limit)
+        self.stats = FrameStats()
+        self.status = StatusLine(options.status_line)
+        self.running = True
         self.audio_problem: str | None = None
+        self._parts: PlayerParts | None = None
 
-    def __enter__(self) -> "PlaySession":
-        from visualizer.window import Window, open_window
-
-        self.pygame, self.ctx, size = open_window(self.options)
-        self._closers = [self.pygame.quit]
+    def __enter__(self) -> "Session":
         try:
-            parts = build_player(self.ctx, size, self.features, self.look, self.play_options)
-            self._closers.append(parts.close)
-            self.audio, self.audio_problem = parts.audio, parts.audio_problem
-            self.renderer, self.player = parts.renderer, parts.player
-            self.window = Window(self.pygame, self.ctx, size, self.player, self.options)
-            self._closers.append(self.window.release)
+            self._parts = build_player(self.frontend.ctx, self.frontend.size(), self.features,
+                                       self.look, self.options)
+            self.player, self.renderer = self._parts.player, self._parts.renderer
+            self.clock: Clock = self._parts.audio
+            self.audio_problem = self._parts.audio_problem
             self.player.start()
         except BaseException:
-            self.__exit__(None, None, None)
+            self.close()
             raise
         return self
 
     def __exit__(self, *exc_info) -> None:
-        while self._closers:
-            self._closers.pop()()
+        self.close()
+
+    def close(self) -> None:
+        """Release the renderer and the audio, then the front end."""
+        if self._parts is not None:
+            self._parts.close()
+            self._parts = None
+        if self.frontend is not None:
+            self.frontend.close()
+            self.frontend = None
+
+    # --- the loop ---
+
+    def run(self) -> None:
+        """Show frames until the user quits, the playlist ends or --duration is reached."""
+        try:
+            while self.step():
+                pass
+        finally:
+            if self.options.screenshot:
+                self.save_screenshot(self.options.screenshot)
+            self.status.clear()
+
+    def step(self) -> bool:
+        """One frame: input while waiting for its turn, render, show. False once the session
+        should end."""
+        self._wait_for_turn()
+        if not self.running:
+            return False
+        started = time.perf_counter()
+        size = self.frontend.size()
+        if size != self.renderer.size:
+            self.renderer.resize(size)
+        self.player.frame()
+        if self.player.finished:
+            return False
+        snapshot = self.player.now(self.stats.fps())
+        self.frontend.present(self.renderer, snapshot)
+        self.stats.record(started)
+        self.status.show(snapshot, time.perf_counter())
+        return self.options.duration_s is None or self.clock.time_s() < self.options.duration_s
+
+    def _wait_for_turn(self) -> None:
+        while self.running:
+            wait_s = self.pacer.wait_s()
+            if wait_s <= 0:
+                break
+            self.perform(self.frontend.poll(wait_s))
+        self.pacer.start_frame()
+        self.perform(self.frontend.poll(0.0))
+
+    def perform(self, actions: list[str]) -> None:
+        """Quit, the front end's own actions, or the player's."""
+        for action in actions:
+            if action == "quit":
+                self.running = False
+            elif action in self.frontend.own_actions:
+                try:
+                    self.player.notify(self.frontend.perform(action))
+                except ActionFailed as error:
+                    self.player.notify(str(error), kind="error")
+            else:
+                self.player.perform(action)
+
+    def save_screenshot(self, path: Path) -> None:
+        """What the front end shows (or the picture alone) as a PNG."""
+        from visualizer.png import save_png
+
+        pixels = self.frontend.screenshot()
+        save_png(self.renderer.read_rgb() if pixels is None else pixels, path)

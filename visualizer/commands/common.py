@@ -28,7 +28,7 @@ def resolve_look(animation: str | None, preset_name: str | None):
     """The first animation (and preset), checked before any slow work."""
     from visualizer.animations import animation_class
     from visualizer.presets import find_preset
-    from visualizer.session import Look
+    from visualizer.looks import Look
 
     if preset_name is not None:
         preset = find_preset(preset_name)

@@ -72,14 +72,15 @@ def play(
         warning_line("--windowed and --size do not apply in the terminal: the picture follows "
                      "the terminal's size")
     features = encode_songs(songs, model)
-    play_options = PlayOptions(seed, sync_offset, volume / 100, shuffle, loop)
+    options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
+                          shuffle=shuffle, loop=loop, fps_limit=fps_limit, duration_s=duration,
+                          screenshot=screenshot,
+                          status_line=not terminal and sys.stderr.isatty())
     try:
         if terminal:
-            _run_terminal(features, look, play_options, fps_limit, duration, screenshot)
+            _play_in_terminal(features, look, options)
         else:
-            options = _window_options(windowed, window_size, fps_limit or 0, duration, screenshot,
-                                      sys.stderr.isatty())
-            _run(features, look, options, play_options)
+            _play_in_window(features, look, options, windowed, window_size)
     except DavisError as error:
         fail(str(error))
 
@@ -104,39 +105,30 @@ def _no_display_so_terminal() -> bool:
     return False
 
 
-def _window_options(windowed, size, fps_limit, duration, screenshot, status_line):
-    from visualizer.window import WindowOptions
+def _play_in_window(features: dict, look, options, windowed: bool, size) -> None:
+    from visualizer.window import WindowOptions, open_window
 
-    return WindowOptions(windowed=windowed, size=size, fps_limit=fps_limit, duration_s=duration,
-                         screenshot=screenshot, status_line=status_line)
-
-
-def _run(features: dict, look, options, play) -> None:
-    from visualizer.session import PlaySession
-
-    with PlaySession(features, look, options, seed=play.seed, sync_offset_ms=play.sync_offset_ms,
-                     volume=play.volume, shuffle=play.shuffle, loop=play.loop) as session:
-        _warn_about_audio(session.audio_problem)
-        session.window.run()
+    _play(open_window(WindowOptions(windowed, size), options.fps_limit), features, look, options)
 
 
-def _run_terminal(features: dict, look, play, fps_limit, duration, screenshot) -> None:
+def _play_in_terminal(features: dict, look, options) -> None:
     import sys
 
-    from visualizer.terminal import TerminalOptions, TerminalSession
+    from visualizer.terminal import TerminalFrontEnd
 
-    options = TerminalOptions(fps_limit=30 if fps_limit is None else fps_limit,
-                              duration_s=duration, screenshot=screenshot)
     in_fd = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None
     try:
-        with TerminalSession(features, look, options, play, out_fd=sys.stdout.fileno(),
-                             in_fd=in_fd) as session:
-            _warn_about_audio(session.audio_problem)
-            session.run()
+        _play(TerminalFrontEnd(sys.stdout.fileno(), in_fd, fps_limit=options.fps_limit),
+              features, look, options)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 
 
-def _warn_about_audio(problem: str | None) -> None:
-    if problem:
-        warning_line(f"no audio device ({problem}); playing silently on the wall clock")
+def _play(frontend, features: dict, look, options) -> None:
+    from visualizer.session import Session
+
+    with Session(frontend, features, look, options) as session:
+        if session.audio_problem:
+            warning_line(f"no audio device ({session.audio_problem}); playing silently on the "
+                         "wall clock")
+        session.run()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import random
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,141 +18,6 @@ from visualizer.console import fail, out, progress_bar, warning_line
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EXIT_TERMINATED = 143   # 128 + SIGTERM
 MIN_CYCLE_S = 0.5
-
-
-@dataclass(frozen=True)
-class Segment:
-    """From `first_frame` on, the render shows `animation` with `mapping` (and `parameters`,
-    a preset's, or None for the animation's own)."""
-
-    first_frame: int
-    animation: str
-    mapping: object  # visualizer.mapping.Mapping
-    parameters: tuple | None = None
-
-
-def look_schedule(look, n_frames: int, fps: int, seed: int,
-                  cycle_s: float | None = None) -> list[Segment]:
-    """The looks of a render, as a user at the keyboard would change them.
-
-    The first segment is `look` (a preset's mapping, else a random one). With `cycle_s`, every
-    `cycle_s` seconds of video (at the first frame at or after start + k * cycle_s) comes the
-    next animation in `animation_names()` order with a new random mapping. Everything is
-    drawn from `random.Random(seed)`, so the same arguments give the same schedule.
-    """
-    from visualizer.animations import animation_names
-    from visualizer.mapping import Mapping
-
-    rng = random.Random(seed)
-    segments = [Segment(0, look.animation, look.mapping or Mapping.random(rng), look.parameters)]
-    if not cycle_s:
-        return segments
-    names = animation_names()
-    index = names.index(look.animation) if look.animation in names else -1
-    for k in range(1, n_frames):
-        first = math.ceil(k * cycle_s * fps - 1e-6)
-        if first >= n_frames:
-            break
-        index += 1
-        segments.append(Segment(first, names[index % len(names)], Mapping.random(rng)))
-    return segments
-
-
-def frame_count(duration_s: float, fps: int) -> int:
-    return max(1, round(duration_s * fps))
-
-
-@dataclass
-class RenderResult:
-    path: Path
-    frames: int
-    fps: int
-    seconds: float                 # wall-clock time of the render loop
-    animations: list[str] = field(default_factory=list)  # shown, in order (one per segment)
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else float("inf")
-
-    @property
-    def realtime_factor(self) -> float:
-        """Seconds of video made per second of wall time."""
-        return self.frames_per_second / self.fps
-
-
-def open_context():
-    """A standalone OpenGL 3.3 context through EGL (no window, no display): one per process,
-    kept until the process ends."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        from encoder.errors import DavisError
-
-        try:
-            import moderngl
-
-            _CONTEXT = moderngl.create_context(standalone=True, backend="egl", require=330)
-        except Exception as error:  # ImportError, or moderngl's error from EGL
-            raise DavisError(f"cannot create an offscreen OpenGL 3.3 context through EGL "
-                             f"({type(error).__name__}: {error})") from None
-    return _CONTEXT
-
-
-_CONTEXT = None
-
-
-def render_video(ctx, features, song: Path, look, output: Path, *, size: tuple[int, int],
-                 fps: int, seed: int = 0, start_s: float = 0.0, duration_s: float,
-                 crf: int | None = None, cycle_s: float | None = None, threads: int = 0,
-                 frame_hook=None, on_frame=None) -> RenderResult:
-    """Render `duration_s` seconds of `song` from `start_s` into `output`, with its audio.
-
-    Frame i shows song time start_s + i / fps exactly. `on_frame(done)` is called after each
-    frame (for a progress bar); `frame_hook(i420_bytes)` sees every frame that is encoded.
-
-    Raises:
-        DavisError (VideoError, AudioError): the output or the audio cannot be written/read.
-        Anything raised inside the loop (KeyboardInterrupt included) propagates after the
-        temporary file has been removed; `output` is never left half-written.
-    """
-    import soundfile
-
-    from visualizer.clock import FixedStepClock
-    from visualizer.renderer import Renderer
-    from visualizer.video import (DEFAULT_CRF, VideoWriter, audio_rate_for, container_for,
-                                  load_audio)
-
-    container = container_for(output)
-    n_frames = frame_count(duration_s, fps)
-    rate = audio_rate_for(container, soundfile.info(str(song)).samplerate)
-    audio = load_audio(song, start_s, n_frames / fps, rate)
-    schedule = look_schedule(look, n_frames, fps, seed, cycle_s)
-    clock = FixedStepClock(fps, start_s)
-    first = schedule[0]
-    renderer = Renderer(ctx, size, first.animation, first.mapping, seed=seed,
-                        parameters=first.parameters)
-    shown = [renderer.animation_name]
-    started = time.perf_counter()
-    try:
-        renderer.set_features(features)
-        upcoming = iter(schedule[1:])
-        change = next(upcoming, None)
-        with VideoWriter(ctx, output, size, fps, crf=DEFAULT_CRF if crf is None else crf,
-                         audio=audio, audio_rate=rate, threads=threads,
-                         frame_hook=frame_hook) as writer:
-            for index in range(n_frames):
-                if change is not None and index == change.first_frame:
-                    renderer.set_animation(change.animation, change.mapping, change.parameters)
-                    shown.append(renderer.animation_name)
-                    change = next(upcoming, None)
-                renderer.render(clock.time_s())
-                writer.write(renderer.texture)
-                clock.advance()
-                if on_frame is not None:
-                    on_frame(index + 1)
-            writer.close()
-    finally:
-        renderer.release()
-    return RenderResult(output, n_frames, fps, time.perf_counter() - started, shown)
 
 
 def render(
@@ -198,7 +60,8 @@ def render(
     """
     from encoder.audio import DEMO_SONG
     from encoder.errors import DavisError
-    from visualizer.video import check_output, check_size
+    from visualizer.gl import offscreen_context
+    from visualizer.video import check_output, check_size, frame_count, render_video
 
     video_size = parse_size(size)
     if duration is not None and duration <= 0:
@@ -213,7 +76,7 @@ def render(
         song_length = _song_length(song_path)
         if song_length is not None:
             _check_start(song_path, start, song_length)
-        ctx = open_context()
+        ctx = offscreen_context()
     except DavisError as error:
         fail(str(error))
     features = encode_songs([song_path], model, summary=False)[song_path]

@@ -12,6 +12,10 @@ from visualizer.commands.encode import Device, DeviceOption
 from visualizer.console import error_line, fail, out, progress_bar, warning_line
 
 
+# What `davis train` needs beyond playing: pyproject.toml's `train` extra.
+TRAIN_PACKAGES = {"librosa": "the mel filter banks", "matplotlib": "the loss curve"}
+
+
 class Arch(str, Enum):
     compact = "compact"
     seed = "seed"
@@ -46,6 +50,7 @@ def train(
     from encoder.config import ARCHITECTURES
     from encoder.errors import DavisError
 
+    _check_training_packages()
     if output.suffix != ".safetensors":
         output = output.with_name(output.name + ".safetensors")
     if output.exists() and not force:
@@ -91,3 +96,15 @@ def _writable_folder(folder: Path) -> bool:
     import os
 
     return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def _check_training_packages() -> None:
+    """Fail in one line, before any work, when the `train` extra is not installed."""
+    from importlib.util import find_spec
+
+    from visualizer import DISTRIBUTION
+
+    missing = [name for name in TRAIN_PACKAGES if find_spec(name) is None]
+    if missing:
+        needs = " and ".join(f"{name} ({TRAIN_PACKAGES[name]})" for name in missing)
+        fail(f"davis train needs {needs}: pip install '{DISTRIBUTION}[train]'")

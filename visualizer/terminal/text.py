@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from visualizer.overlay import HELP_ROWS
+from visualizer.keys import help_rows
 
 STATUS_STYLE = "\x1b[0;38;5;252;48;5;236m"
 TEXT_STYLE = "\x1b[0;38;5;255;48;5;235m"
@@ -87,10 +87,7 @@ def box(lines: list[list[tuple[str, str]]], rows: int, cols: int, top: int | Non
 
 
 def help_lines() -> list[list[tuple[str, str]]]:
-    """The window's help rows without the ones a terminal cannot do, plus H to close it."""
+    """The keys a terminal has (no fullscreen) and what they do, as `box` lines."""
     rows = [[("davis — keys", TITLE_STYLE)]]
-    for key, what in HELP_ROWS:
-        if "fullscreen" in what:
-            continue
-        rows.append([(key, ACCENT_STYLE), (what, TEXT_STYLE)])
+    rows += [[(key, ACCENT_STYLE), (what, TEXT_STYLE)] for key, what in help_rows()]
     return rows
