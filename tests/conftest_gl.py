@@ -14,6 +14,7 @@ can be created (no libEGL, no Mesa), GL tests are skipped with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import pytest
@@ -71,6 +72,20 @@ def released(gl_context):
     while things:
         things.pop().release()
     park_framebuffer(gl_context)
+
+
+@contextlib.contextmanager
+def open_renderer(ctx, *args, **kwargs):
+    """`with open_renderer(ctx, size, animation, mapping) as renderer:` for helpers that
+    are not tests (and so cannot take the `released` fixture)."""
+    from visualizer.renderer import Renderer
+
+    renderer = Renderer(ctx, *args, **kwargs)
+    try:
+        yield renderer
+    finally:
+        renderer.release()
+        park_framebuffer(ctx)
 
 
 # --- rendering through the Renderer, shared by the animation tests ---------------------------

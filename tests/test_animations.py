@@ -128,6 +128,44 @@ def test_pausing_freezes_the_picture(released, gl_context, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_a_value_that_is_not_a_number_draws_as_the_default(released, gl_context, name):
+    """A broken preset or feature gives NaN or infinity: the animation draws its default
+    there instead of a black or garbage frame."""
+    pictures = []
+    for broken in (False, True):
+        renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=2))
+        values = dict(renderer.animation.defaults)
+        if broken:
+            values = {key: (float("nan") if index % 2 else float("inf"))
+                      for index, key in enumerate(values)}
+        for _ in range(4):
+            renderer.draw(0.1, values)
+        pictures.append(renderer.read_rgb().copy())
+    assert np.array_equal(*pictures)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gl_state_left_on_does_not_change_the_picture(released, gl_context, name):
+    """The renderer resets GL state before each animation draws: blending, depth test and
+    culling left on by anything else (an overlay, another animation) change nothing."""
+    import moderngl
+
+    pictures = []
+    for dirty in (False, True):
+        renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=3))
+        renderer.set_features(lively_features())
+        for step in range(6):
+            if dirty:
+                gl_context.enable(moderngl.BLEND | moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+                gl_context.blend_func = moderngl.ONE, moderngl.ONE
+            renderer.render(step * 0.1)
+        pictures.append(renderer.read_rgb().copy())
+    gl_context.enable_only(moderngl.NOTHING)
+    gl_context.blend_func = moderngl.DEFAULT_BLENDING
+    assert np.array_equal(*pictures)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_survives_resizes_without_piling_up_gl_objects(released, gl_context, name):
     renderer = released(Renderer(gl_context, SIZE, name, IDENTITY, seed=0))
     renderer.set_features(lively_features())
@@ -221,10 +259,7 @@ def test_a_failed_construction_releases_what_it_made():
                 self.own(self.made)
                 raise RuntimeError("shader failed to compile")
 
-        def update(self, dt_s, values):
-            pass
-
-        def render(self, target):
+        def draw(self, frame, target):
             pass
 
     made = []

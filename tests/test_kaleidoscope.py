@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from encoder.features import N_FEATURES, Features
-from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+from tests.conftest_gl import (open_renderer, constant_features, difference, gl_context,  # noqa: F401
                                park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations.kaleidoscope import Kaleidoscope, fold_mesh
@@ -74,18 +74,11 @@ def test_renders_a_lit_coloured_frame(gl_context):
 
 def render_values(ctx, values: dict[str, float], *, seed: int = 0, steps: int = 5) -> np.ndarray:
     """The frame after `steps` updates of 0.1 s with these parameter values (pulses included)."""
-    renderer = Renderer(ctx, SIZE, "kaleidoscope", IDENTITY, seed=seed)
-    try:
+    with open_renderer(ctx, SIZE, "kaleidoscope", IDENTITY, seed=seed) as renderer:
         merged = dict(renderer.values, **values)
         for _ in range(steps):
-            renderer.animation.update(0.1, merged)
-        renderer.framebuffer.use()
-        renderer.framebuffer.clear(0.0, 0.0, 0.0, 1.0)
-        renderer.animation.render(renderer.framebuffer)
+            renderer.draw(0.1, merged)
         return renderer.read_rgb().copy()
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
 
 
 def test_rgb_shift_direction_changes_the_picture(gl_context):
@@ -120,18 +113,10 @@ def test_fold_covers_every_pixel(gl_context, sides, size):
     Every written pixel has all channels above 0 (the background is (5, 5, 13) and the
     darkest lit cube channel is about 3), so a 0 would be a hole in the fan.
     """
-    renderer = Renderer(gl_context, size, "kaleidoscope", IDENTITY, seed=1)
-    try:
-        values = dict(renderer.values, sides=sides)
-        renderer.animation.update(0.5, values)
-        renderer.framebuffer.use()
-        renderer.framebuffer.clear(0.0, 0.0, 0.0, 1.0)
-        renderer.animation.render(renderer.framebuffer)
+    with open_renderer(gl_context, size, "kaleidoscope", IDENTITY, seed=1) as renderer:
+        renderer.draw(0.5, dict(renderer.values, sides=sides))
         image = renderer.read_rgb()
         assert image.min() > 0, np.argwhere(image.min(axis=2) == 0)[:5]
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
 
 
 REFERENCE_FOLD = """
@@ -222,8 +207,7 @@ def test_fold_mesh_shapes():
 
 
 def test_survives_a_resize(gl_context):
-    renderer = Renderer(gl_context, SIZE, "kaleidoscope", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "kaleidoscope", IDENTITY, seed=0) as renderer:
         renderer.set_features(features({}))
         for frame in range(20):
             renderer.render(frame * 0.1)
@@ -239,6 +223,3 @@ def test_survives_a_resize(gl_context):
         assert image.shape == (400, 256, 3)
         assert_lively(image)
         assert image.min() > 0  # the fold covers the new (portrait) frame
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from encoder.features import N_FEATURES, Features
-from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+from tests.conftest_gl import (open_renderer, constant_features, difference, gl_context,  # noqa: F401
                                park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations import strip_physics as physics
@@ -20,7 +20,6 @@ from visualizer.animations.strip_physics import (
     point_force_step,
 )
 from visualizer.mapping import Mapping
-from visualizer.renderer import Renderer
 
 SIZE = (320, 180)
 IDENTITY = Mapping(tuple(range(N_FEATURES)))  # parameter slot i reads feature i
@@ -216,8 +215,7 @@ def test_paused_frames_do_not_move():
 
 
 def test_survives_a_resize(gl_context):
-    renderer = Renderer(gl_context, SIZE, "lights", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "lights", IDENTITY, seed=0) as renderer:
         renderer.set_features(features({}))
         for step in range(10):
             renderer.render(step * 0.1)
@@ -233,9 +231,6 @@ def test_survives_a_resize(gl_context):
         # the shell stays round and centred on the new (portrait) frame
         rows, columns = np.nonzero(image.max(axis=2) > 40)
         assert abs(columns.mean() - 128) < 25 and abs(rows.mean() - 200) < 40
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
 
 
 # --- bloom ---------------------------------------------------------------------------------

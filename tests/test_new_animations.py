@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from encoder.features import BLUR_LEVELS, N_FEATURES, Features
-from tests.conftest_gl import (difference, gl_context, park_framebuffer,  # noqa: F401
+from tests.conftest_gl import (open_renderer, difference, gl_context, park_framebuffer,  # noqa: F401
                                render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations.field import (
@@ -23,7 +23,6 @@ from visualizer.animations.field import (
 )
 from visualizer.animations.tunnel import Tunnel
 from visualizer.mapping import Mapping
-from visualizer.renderer import Renderer
 
 NAMES = ("tunnel", "field")
 SIZE = (320, 180)
@@ -136,8 +135,7 @@ def test_kill_rate_follows_the_pattern_band():
 def field_cover(ctx, values: dict[int, float], seconds: float) -> float:
     """The fraction of the field's cells where V > 0.2 after `seconds` of song time, rendered
     at 30 fps (16 reaction steps per frame: the full rate, no frame hits MAX_STEPS)."""
-    renderer = Renderer(ctx, SIZE, "field", IDENTITY, seed=0)
-    try:
+    with open_renderer(ctx, SIZE, "field", IDENTITY, seed=0) as renderer:
         renderer.set_features(features(values))
         for frame in range(int(round(seconds * 30)) + 1):
             renderer.render(frame / 30)
@@ -145,9 +143,6 @@ def field_cover(ctx, values: dict[int, float], seconds: float) -> float:
         state = animation._state[animation._current].texture
         cells = np.frombuffer(state.read(), dtype=np.float32).reshape(-1, 2)
         return float((cells[:, 1] > 0.2).mean())
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
 
 
 @pytest.mark.parametrize("feed", [0.0, 1.0])
@@ -160,15 +155,11 @@ def test_every_feed_and_kill_keeps_a_pattern_alive(gl_context, feed, kill):
 
 
 def test_field_steps_are_capped_per_frame(gl_context):
-    renderer = Renderer(gl_context, SIZE, "field", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "field", IDENTITY, seed=0) as renderer:
         animation = renderer.animation
-        animation.update(0.1, renderer.values)
-        assert animation._steps == MAX_STEPS
-        animation.update(1 / 60, renderer.values)
-        assert animation._steps in (7, 8)
-        animation.update(0.0, renderer.values)
-        assert animation._steps == 0
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
+        renderer.draw(0.1, renderer.values)
+        assert animation.steps_last_frame == MAX_STEPS
+        renderer.draw(1 / 60, renderer.values)
+        assert animation.steps_last_frame in (7, 8)
+        renderer.draw(0.0, renderer.values)
+        assert animation.steps_last_frame == 0

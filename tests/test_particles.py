@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from encoder.features import N_FEATURES, Features
-from tests.conftest_gl import (constant_features, difference, gl_context,  # noqa: F401
+from tests.conftest_gl import (open_renderer, constant_features, difference, gl_context,  # noqa: F401
                                park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
 from visualizer.animations.particles import PARTICLE, Particles, ring_spans, spawn
@@ -78,8 +78,7 @@ def test_another_seed_sheds_another_stream(gl_context):
 
 
 def test_paused_frames_stand_still(gl_context):
-    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
         renderer.set_features(features({}))
         for frame in range(10):
             renderer.render(frame * 0.1)
@@ -88,9 +87,6 @@ def test_paused_frames_stand_still(gl_context):
         renderer.render(0.9)  # the same song time again: dt = 0
         assert renderer.animation.spawned == spawned
         assert renderer.read_rgb().tobytes() == still.tobytes()
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
 
 
 def test_restores_the_gl_state(gl_context):
@@ -152,8 +148,7 @@ def test_writes_only_the_spawned_range(gl_context, monkeypatch):
     wraps, and draws no more than the live window."""
     monkeypatch.setattr(Particles, "capacity", 1000)
     stride = PARTICLE.itemsize
-    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
         animation = renderer.animation
         assert animation.capacity == 1000
         recorder = RecordingBuffer(animation._particles)
@@ -182,16 +177,12 @@ def test_writes_only_the_spawned_range(gl_context, monkeypatch):
             drawn = sum(n for _, n in animation.live_spans())
             assert drawn == min(animation.spawned, 1000)
         assert wrapped >= 2
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
 
 
 def test_draws_only_the_live_window(gl_context):
     """At steady state the drawn window is spawnRate x lifetime particles (both on the
     animation's clock), not the whole ring."""
-    renderer = Renderer(gl_context, SIZE, "particles", IDENTITY, seed=0)
-    try:
+    with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
         animation = renderer.animation
         assert animation.capacity == 250_000
         renderer.values = dict(renderer.values, spawnRate=3000.0, lifetime=2.0, timeScale=0.5)
@@ -199,9 +190,6 @@ def test_draws_only_the_live_window(gl_context):
             renderer.render(frame * 0.1)
         drawn = sum(n for _, n in animation.live_spans())
         assert 6_000 <= drawn <= 6_000 + 150  # plus at most one frame's batch
-    finally:
-        renderer.release()
-        park_framebuffer(gl_context)
 
 
 def test_spawn_is_vectorised_and_seeded():

@@ -6,10 +6,13 @@ frame at a song time and show it, write it or print it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as ValueMapping
+
+import moderngl
 import numpy as np
 
 from encoder.features import Features
-from visualizer.animations import Animation, animation_class
+from visualizer.animations import Animation, Frame, animation_class
 from visualizer.mapping import Mapping, ParameterTrack
 from visualizer.parameters import Parameter
 
@@ -29,6 +32,7 @@ class Renderer:
         self._parameters: tuple[Parameter, ...] = ()
         self._track: ParameterTrack | None = None
         self._last_time_s: float | None = None
+        self._frame_index = 0
         self.values: dict[str, float] = {}
         self._color = ctx.texture(size, 4)
         self._depth = ctx.depth_renderbuffer(size)
@@ -71,6 +75,7 @@ class Renderer:
             self.mapping = mapping
         self.animation = self._create(name, parameters)
         self._last_time_s = None
+        self._frame_index = 0
 
     def set_mapping(self, mapping: Mapping) -> None:
         self.mapping = mapping
@@ -93,10 +98,20 @@ class Renderer:
         self._last_time_s = time_s
         if self._track is not None:
             self.values = self._track.values_at(time_s)
-        self.animation.update(dt, self.values)
+        self.draw(dt, self.values, time_s)
+
+    def draw(self, dt_s: float, values: ValueMapping[str, float], time_s: float = 0.0) -> None:
+        """Advance the animation by `dt_s` with these parameter values and draw the frame into
+        `self.framebuffer` (what `render` does after reading the song's track; tests and
+        tools that set values by hand call it directly)."""
+        frame = Frame(time_s=time_s, dt_s=dt_s, index=self._frame_index, size=self.size,
+                      values=self.animation.frame_values(values))
+        self._frame_index += 1
         self.framebuffer.use()
         self.framebuffer.clear(0.0, 0.0, 0.0, 1.0)
-        self.animation.render(self.framebuffer)
+        reset_gl_state(self.ctx)
+        self.animation.draw(frame, self.framebuffer)
+        reset_gl_state(self.ctx)
 
     def read_rgb(self) -> np.ndarray:
         """The last frame as an (height, width, 3) uint8 array, top row first."""
@@ -124,3 +139,11 @@ class Renderer:
         self.ctx.detect_framebuffer(0).use()
         for resource in (self.framebuffer, self._color, self._depth):
             resource.release()
+
+
+def reset_gl_state(ctx) -> None:
+    """The state every animation starts from and leaves behind: no depth test, blending,
+    culling or program point size; the default blend function."""
+    ctx.enable_only(moderngl.NOTHING)
+    ctx.blend_equation = moderngl.FUNC_ADD
+    ctx.blend_func = moderngl.DEFAULT_BLENDING

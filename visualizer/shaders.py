@@ -2,7 +2,7 @@
 
 A program file holds its stages behind `#if defined VERTEX_SHADER` / `FRAGMENT_SHADER`
 (and optionally `GEOMETRY_SHADER`); `#include "common/noise.glsl"` pastes a file from the
-shaders folder. Compile errors name the file.
+shaders folder. Compile errors name the file and line, inside included files too.
 """
 
 from __future__ import annotations
@@ -21,27 +21,56 @@ STAGES = {"vertex_shader": "VERTEX_SHADER", "fragment_shader": "FRAGMENT_SHADER"
 
 
 @lru_cache(maxsize=None)
-def shader_source(relative: str) -> str:
-    """A shader file's text with its #includes resolved (each file at most once)."""
+def expanded_source(relative: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """A shader file's text with its #includes resolved (each file at most once), and for
+    each of its lines the (file, line number) it came from."""
     root = shaders_folder()
     seen: set[str] = set()
+    lines: list[str] = []
+    origins: list[tuple[str, int]] = []
 
-    def expand(name: str) -> str:
-        if name in seen:
-            return ""
+    def expand(name: str) -> None:
         seen.add(name)
         path = root / name
         if not path.is_file():
             raise DavisError(f"shader file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        return _INCLUDE.sub(lambda match: expand(match.group(1)), text)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = _INCLUDE.match(line)
+            if match is None:
+                lines.append(line)
+                origins.append((name, number))
+            elif match.group(1) not in seen:
+                expand(match.group(1))
 
-    return expand(relative)
+    expand(relative)
+    return "\n".join(lines) + "\n", tuple(origins)
+
+
+def shader_source(relative: str) -> str:
+    """A shader file's text with its #includes resolved."""
+    return expanded_source(relative)[0]
+
+
+# where GL compilers put the line in their logs: Mesa "0:12(5): error", NVIDIA "0(12) : error",
+# others "ERROR: 0:12: ..."
+_LOG_LINE = re.compile(r"\b0(?::(\d+)\((\d+)\)|\((\d+)\)|:(\d+):)")
+
+
+def name_lines(log: str, origins: tuple[tuple[str, int], ...]) -> str:
+    """A compiler log with each "0:line" position replaced by the file and line it names."""
+    def replace(match: re.Match) -> str:
+        line = int(match.group(1) or match.group(3) or match.group(4))
+        if not 1 <= line <= len(origins):
+            return match.group(0)
+        name, number = origins[line - 1]
+        column = f"({match.group(2)})" if match.group(2) else ""
+        return f"{name}:{number}{column}" + (":" if match.group(4) else "")
+    return _LOG_LINE.sub(replace, log)
 
 
 def load_program(ctx, relative: str, defines: dict[str, object] | None = None):
     """Compile `shaders/<relative>` into a moderngl Program."""
-    source = shader_source(relative)
+    source, origins = expanded_source(relative)
     header = "\n".join(f"#define {key} {value}" for key, value in (defines or {}).items())
     stages = {}
     for argument, define in STAGES.items():
@@ -50,7 +79,8 @@ def load_program(ctx, relative: str, defines: dict[str, object] | None = None):
     try:
         return ctx.program(**stages)
     except Exception as error:  # moderngl raises its generic Error with the GL log
-        raise DavisError(f"shader {relative} failed to compile: {error}") from None
+        raise DavisError(f"shader {relative} failed to compile: "
+                         f"{name_lines(str(error), origins)}") from None
 
 
 def shader_path(relative: str) -> Path:

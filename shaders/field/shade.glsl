@@ -15,10 +15,7 @@ uniform float contrast;     // tone curve: below 1 lifts the darks, above 1 deep
 layout(location = 0) out vec4 pattern;
 layout(location = 1) out vec4 ground;
 
-vec3 hsv(float h, float s, float v) {
-    vec3 k = clamp(abs(fract(h + vec3(0.0, 2.0 / 3.0, 1.0 / 3.0)) * 6.0 - 3.0) - 1.0, 0.0, 1.0);
-    return v * mix(vec3(1.0), k * k * (3.0 - 2.0 * k), s);
-}
+#include "common/color.glsl"
 
 void main() {
     ivec2 size = textureSize(source, 0);

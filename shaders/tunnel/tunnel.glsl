@@ -62,10 +62,7 @@ float hash(vec2 cell) {
     return float(n) * (1.0 / 4294967296.0);
 }
 
-vec3 hsv(float h, float s, float v) {
-    vec3 k = clamp(abs(fract(h + vec3(0.0, 2.0 / 3.0, 1.0 / 3.0)) * 6.0 - 3.0) - 1.0, 0.0, 1.0);
-    return v * mix(vec3(1.0), k * k * (3.0 - 2.0 * k), s);
-}
+#include "common/color.glsl"
 
 void main() {
     vec2 p = (uv * 2.0 - 1.0) * aspect_scale;

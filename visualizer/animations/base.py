@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 from typing import ClassVar
 
 from encoder.errors import DavisError
@@ -18,12 +23,30 @@ class UnknownAnimation(DavisError):
 _REGISTRY: dict[str, type["Animation"]] = {}
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Everything an animation is told about one picture.
+
+    `dt_s` is the song time since the previous frame (0 when paused or when the same moment
+    is drawn again: then nothing may move, so drawing twice gives the same picture); `index`
+    counts the frames this animation has drawn; `values` holds every parameter, the
+    defaults filled in for any that are missing or not finite.
+    """
+
+    time_s: float
+    dt_s: float
+    index: int
+    size: tuple[int, int]
+    values: Mapping[str, float]
+
+
 class Animation(ABC):
     """One visual: GL resources created in `__init__`, released in `release`.
 
     Subclasses set `name` (which is also their folder under `shaders/`, holding their GLSL
-    and `parameters.toml`) and implement `update` and `render`. Everything they create with
-    `self.own(...)` is released for them.
+    and `parameters.toml`) and implement `draw`. Everything they create with `self.own(...)`
+    is released for them. The renderer resets GL state (no depth test, blending or culling)
+    before and after each `draw`, so an animation enables only what its own draws need.
     """
 
     name: ClassVar[str]
@@ -63,6 +86,29 @@ class Animation(ABC):
         """Each parameter's value before any audio plays."""
         return {p.name: p.start_value for p in type(self).parameters()}
 
+    @cached_property
+    def defaults(self) -> Mapping[str, float]:
+        """Each parameter's value before any audio plays (read-only)."""
+        return MappingProxyType(self.start_values())
+
+    def frame_values(self, values: Mapping[str, float]) -> Mapping[str, float]:
+        """Every parameter's value for a frame: from `values` where given and finite, else
+        its default (a read-only mapping)."""
+        merged = {}
+        for name, default in self.defaults.items():
+            value = values.get(name, default)
+            merged[name] = value if math.isfinite(value) else default
+        return MappingProxyType(merged)
+
+    @staticmethod
+    def ease(current: dict[str, float], target: Mapping[str, float], names: Iterable[str],
+             dt_s: float, time_constant_s: float) -> None:
+        """Move `current[name]` towards `target[name]` for each name, exponentially with
+        this time constant (dt 0: no change), so stepwise values glide instead of jumping."""
+        blend = 1.0 - math.exp(-dt_s / time_constant_s)
+        for name in names:
+            current[name] += (target[name] - current[name]) * blend
+
     @contextmanager
     def building(self):
         """Wrap GL object creation in `__init__`: on failure, release what was made, re-raise."""
@@ -82,12 +128,9 @@ class Animation(ABC):
         return len(self._owned)
 
     @abstractmethod
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
-        """Advance the simulation by `dt_s` seconds of song time with these parameter values."""
-
-    @abstractmethod
-    def render(self, target) -> None:
-        """Draw the current state into `target` (a moderngl Framebuffer of `self.size`)."""
+    def draw(self, frame: Frame, target) -> None:
+        """Advance by `frame.dt_s` seconds of song time and draw into `target` (a moderngl
+        Framebuffer of `frame.size`, bound and cleared)."""
 
     def resize(self, size: tuple[int, int]) -> None:
         """Adapt size-dependent resources; the default just records the new size."""

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import math
 
-import moderngl
 import numpy as np
 
-from visualizer.animations.base import Animation
+from visualizer.animations.base import Animation, Frame
 from visualizer.passes import FullscreenPass, RenderTarget
 
 FIELD_SHORT = 180       # cells across the grid's shorter side (fewer if the frame is smaller)
@@ -95,9 +94,7 @@ class Field(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = self.start_values()
-        self._values = dict(self._defaults)
-        self._eased = {name: self._defaults[name] for name in EASED}
+        self._eased = {name: self.defaults[name] for name in EASED}
         rng = np.random.default_rng(seed)
         # emitter orbits: amplitudes (in units of the half extents), frequencies, phases
         self._orbit_amplitude = rng.uniform(0.35, 0.85, (EMITTERS, 2))
@@ -106,8 +103,7 @@ class Field(Animation):
         self._time = 0.0           # song time seen by this animation (orbits)
         self._flow_phase = 0.0
         self._step_debt = 0.0      # fractional reaction steps carried to the next frame
-        self._steps = 0            # reaction steps to run at the next render
-        self._dt = 0.0
+        self.steps_last_frame = 0  # reaction steps the last frame ran (at most MAX_STEPS)
         with self.building():
             self._build()
 
@@ -151,35 +147,24 @@ class Field(Animation):
         angles = self._orbit_frequency * self._time + self._orbit_phase
         return (self._orbit_amplitude * np.sin(angles) * self._extent).astype("f4")
 
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
-        merged = {**self._defaults, **values}
-        self._values = merged
-        blend = 1.0 - math.exp(-dt_s / EASE_S)
-        for name in EASED:
-            self._eased[name] += (merged[name] - self._eased[name]) * blend
-        self._dt = dt_s
+    def draw(self, frame: Frame, target) -> None:
+        values, eased, dt_s = frame.values, self._eased, frame.dt_s
+        self.ease(eased, values, EASED, dt_s, EASE_S)
         self._time = (self._time + dt_s) % 10_000.0
-        self._flow_phase = (self._flow_phase + dt_s * (0.15 + 2.0 * merged["flow"])) % (2000.0 * math.pi)
+        self._flow_phase = (self._flow_phase + dt_s * (0.15 + 2.0 * values["flow"])) % (2000.0 * math.pi)
         wanted = self._step_debt + dt_s * STEPS_PER_S
         steps = math.floor(wanted)
         self._step_debt = wanted - steps if steps <= MAX_STEPS else 0.0
-        self._steps = min(steps, MAX_STEPS)
-
-    def render(self, target) -> None:
-        ctx = self.ctx
-        values, eased = self._values, self._eased
-        ctx.enable_only(moderngl.NOTHING)  # another animation may have left state on
-        if self._dt > 0.0:
+        self.steps_last_frame = min(steps, MAX_STEPS)
+        if dt_s > 0.0:  # paused or the same moment again: the state holds
             self._emitters.write(self._emitter_positions().tobytes())
-            self._advance(self._advect, dt=self._dt, zoom=values["zoom"], spin=eased["spin"],
+            self._advance(self._advect, dt=dt_s, zoom=values["zoom"], spin=eased["spin"],
                           flow=values["flow"], flow_phase=self._flow_phase,
                           inject=values["inject"], emitter_radius=EMITTER_RADIUS
                           * max(1.0 + EMITTER_WIDENING * (values["inject"] - 0.5), 0.2))
             self._react.set(feed=eased["feed"], kill=kill_rate(eased["feed"], eased["kill"]))
-            for _ in range(self._steps):
+            for _ in range(self.steps_last_frame):
                 self._advance(self._react)
-            self._dt = 0.0  # a second render of the same update draws the same frame
-            self._steps = 0
         self._shade.render(self._state[self._current].texture, self._shaded,
                            hue=eased["hue"], hue_spread=eased["hue_spread"], relief=values["relief"],
                            contrast=eased["contrast"])

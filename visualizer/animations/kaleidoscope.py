@@ -24,7 +24,7 @@ import math
 import moderngl
 import numpy as np
 
-from visualizer.animations.base import Animation
+from visualizer.animations.base import Animation, Frame
 from visualizer.animations.scene import uniform_bytes, view_projection
 from visualizer.passes import FullscreenPass, RenderTarget
 from visualizer.shaders import load_program
@@ -173,8 +173,6 @@ class Kaleidoscope(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = self.start_values()
-        self._values = dict(self._defaults)
         self._angle_x = 0.0
         self._angle_y = 0.0
         with self.building():
@@ -233,27 +231,21 @@ class Kaleidoscope(Animation):
         self._scene.framebuffer.scissor = self._scissor
         self._fold_key = (sides, self.size)
 
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
-        self._values = values
-        frames = 60.0 * dt_s  # the original turned the holder by rotationX/Y per 60 fps frame
-        twist = values.get("twist", self._defaults["twist"]) * dt_s  # radians on a pulse
-        self._angle_x = (self._angle_x + values.get("rotationX", self._defaults["rotationX"])
-                         * frames + 0.6 * twist) % TAU
-        self._angle_y = (self._angle_y + values.get("rotationY", self._defaults["rotationY"])
-                         * frames + twist) % TAU
+    def draw(self, frame: Frame, target) -> None:
+        ctx, values = self.ctx, frame.values
+        frames = 60.0 * frame.dt_s  # the original turned the holder by rotationX/Y per 60 fps frame
+        twist = values["twist"] * frame.dt_s  # radians on a pulse
+        self._angle_x = (self._angle_x + values["rotationX"] * frames + 0.6 * twist) % TAU
+        self._angle_y = (self._angle_y + values["rotationY"] * frames + twist) % TAU
 
-    def render(self, target) -> None:
-        ctx = self.ctx
-        values, defaults = self._values, self._defaults
-        sides = values.get("sides", defaults["sides"])
+        sides = values["sides"]
         if self._fold_key is None or self._fold_key[0] != sides:
             self._refold(sides)
 
-        self._set_lens(values.get("zoom", defaults["zoom"]))
+        self._set_lens(values["zoom"])
         scene = self._scene.framebuffer
         scene.use()
         scene.clear(*BACKGROUND, viewport=self._scissor)
-        # set every flag this draw depends on (another animation may have left blending on)
         ctx.enable_only(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.cull_face = "back"
         self._holder_angle.value = (self._angle_x, self._angle_y)
@@ -264,9 +256,9 @@ class Kaleidoscope(Animation):
         self._folded.framebuffer.use()
         self._fold_vao.render(moderngl.TRIANGLES, vertices=self._fold_vertices)
 
-        amount = RGB_SHIFT_SCALE * values.get("amount", defaults["amount"])
-        angle = math.pi * values.get("angleRGB", defaults["angleRGB"])
-        gain = 1.0 + max(values.get("flash", defaults["flash"]), 0.0)
+        amount = RGB_SHIFT_SCALE * values["amount"]
+        angle = math.pi * values["angleRGB"]
+        gain = 1.0 + max(values["flash"], 0.0)
         self._rgb_shift.render(self._folded.texture, target,
                                offset=(amount * math.cos(angle) / self._aspect,
                                        amount * math.sin(angle)), gain=gain)

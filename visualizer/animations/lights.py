@@ -22,7 +22,7 @@ import math
 
 import moderngl
 
-from visualizer.animations.base import Animation
+from visualizer.animations.base import Animation, Frame
 from visualizer.animations.scene import hsl, uniform_bytes, view_projection
 from visualizer.animations.strip_physics import FORCE_RADIUS, StripPhysics, link_pairs
 from visualizer.bloom import Bloom
@@ -49,8 +49,7 @@ class Lights(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = self.start_values()
-        self._values = dict(self._defaults)
+        self._values = self.defaults
         self.physics = StripPhysics(N_PARTICLES, seed, max_ticks=MAX_TICKS_PER_FRAME)
         self._uploaded_tick = -1
         self._orbit = 0.0
@@ -104,17 +103,20 @@ class Lights(Animation):
             self._uploaded_tick = self.physics.ticks
 
     def _value(self, name: str) -> float:
-        value = self._values.get(name, self._defaults[name])
-        return value if math.isfinite(value) else self._defaults[name]
+        return self._values[name]
 
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
+    def draw(self, frame: Frame, target) -> None:
+        self._advance(frame.dt_s, frame.values)
+        self._paint(target)
+
+    def _advance(self, dt_s: float, values) -> None:
         self._values = values
         radius = FORCE_RADIUS * (1.0 + min(max(self._value("burst"), 0.0), 2.0))
         self.physics.advance(dt_s, self._value("particlesWeight"), self._value("edgesDistance"),
                              radius=radius)
         self._orbit = (self._orbit + (ORBIT_RAD_S + self._value("spin")) * dt_s) % (2 * math.pi)
 
-    def render(self, target) -> None:
+    def _paint(self, target) -> None:
         ctx = self.ctx
         self._upload()
         self._place_camera()
@@ -133,14 +135,12 @@ class Lights(Animation):
         scene = self._scene.framebuffer
         scene.use()
         scene.clear(0.0, 0.0, 0.0, 1.0)
-        # set every flag these draws depend on (another animation may have left others on)
         ctx.enable_only(moderngl.BLEND | moderngl.PROGRAM_POINT_SIZE)
-        ctx.blend_equation = moderngl.FUNC_ADD
         ctx.blend_func = moderngl.ONE, moderngl.ONE
         self._lines_vao.render(moderngl.LINES)
         self._points_vao.render(moderngl.POINTS)
+        ctx.enable_only(moderngl.NOTHING)  # the bloom's passes draw without blending
         ctx.blend_func = moderngl.DEFAULT_BLENDING
-        ctx.enable_only(moderngl.NOTHING)
         self._bloom.render(self._scene.texture, target)
 
     def resize(self, size: tuple[int, int]) -> None:

@@ -34,7 +34,7 @@ from functools import lru_cache
 import moderngl
 import numpy as np
 
-from visualizer.animations.base import Animation
+from visualizer.animations.base import Animation, Frame
 from visualizer.animations.scene import hsl, uniform_bytes, view_projection
 from visualizer.shaders import load_program
 
@@ -158,8 +158,7 @@ class Particles(Animation):
         self.capacity = int(capacity if capacity is not None else type(self).capacity)
         if self.capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {self.capacity}")
-        self._defaults = self.start_values()
-        self._current = dict(self._defaults)
+        self._current = self.defaults  # the values of the last frame that moved
         self._rng = np.random.default_rng([seed, 0])
         self.time = 0.0  # the animation's own clock
         self._pending = 0.0  # fractional particle left over from the last frame
@@ -193,13 +192,9 @@ class Particles(Animation):
             self.size, FOV_Y_DEG, (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))
         self._program["point_scale"].value = self.size[1] / REFERENCE_HEIGHT
 
-    def _value(self, values: dict[str, float], name: str) -> float:
-        return values.get(name, self._defaults[name])
-
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
+    def _advance(self, dt_s: float, values) -> None:
         if dt_s <= 0.0:  # paused: nothing moves, nothing is born
             return
-        values = {name: self._value(values, name) for name in self._defaults}
         self._current = values
         before = self.time
         step = dt_s * max(values["timeScale"], 0.0)  # the original's `delta`
@@ -236,13 +231,13 @@ class Particles(Animation):
         oldest = self._batches[0][0] if self._batches else self.spawned
         return ring_spans(oldest, min(self.spawned - oldest, self.capacity), self.capacity)
 
-    def render(self, target) -> None:
+    def draw(self, frame: Frame, target) -> None:
+        self._advance(frame.dt_s, frame.values)
         spans = self.live_spans()
         if not spans:
             return
         ctx = self.ctx
-        target.use()
-        # additive sprites: no depth test or write; set every flag this draw depends on
+        # additive sprites: no depth test or write
         ctx.enable_only(moderngl.BLEND | moderngl.PROGRAM_POINT_SIZE)
         ctx.blend_func = moderngl.ONE, moderngl.ONE
         self._noise.use(location=0)
@@ -251,8 +246,6 @@ class Particles(Animation):
         self._program["gain"].value = 1.0 + max(self._current["flash"], 0.0)
         for first, count in spans:
             self._vao.render(moderngl.POINTS, vertices=count, first=first)
-        ctx.blend_func = moderngl.DEFAULT_BLENDING
-        ctx.enable_only(moderngl.NOTHING)
 
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:

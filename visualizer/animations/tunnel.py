@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import math
 
-import moderngl
 
-from visualizer.animations.base import Animation
+from visualizer.animations.base import Animation, Frame
 from visualizer.passes import FullscreenPass
 
 TAU = 2.0 * math.pi
@@ -51,9 +50,7 @@ class Tunnel(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._defaults = self.start_values()
-        self._values = dict(self._defaults)
-        self._eased = {name: self._defaults[name] for name in EASED}
+        self._eased = {name: self.defaults[name] for name in EASED}
         # the seed picks where along the path the flight starts and the tile lottery
         self._path_phase = (seed * 7.31) % PATH_PERIOD
         self._ring_phase = 0.0
@@ -74,20 +71,13 @@ class Tunnel(Animation):
         short = min(width, height)  # the shorter side spans -1..1: portrait frames are not zoomed
         self._wall.set(aspect_scale=(width / short, height / short))
 
-    def update(self, dt_s: float, values: dict[str, float]) -> None:
-        merged = {**self._defaults, **values}
-        self._values = merged
-        blend = 1.0 - math.exp(-dt_s / EASE_S)
-        for name in EASED:
-            self._eased[name] += (merged[name] - self._eased[name]) * blend
-        speed = merged["speed"]
+    def draw(self, frame: Frame, target) -> None:
+        values, eased, dt_s = frame.values, self._eased, frame.dt_s
+        self.ease(eased, values, EASED, dt_s, EASE_S)
+        speed = values["speed"]
         self._path_phase = (self._path_phase + speed * dt_s) % PATH_PERIOD
-        self._ring_phase = (self._ring_phase + speed * self._eased["rings"] * dt_s) % RING_PERIOD
-        self._spin = (self._spin + speed * self._eased["twist"] * dt_s) % TAU
-
-    def render(self, target) -> None:
-        values, eased = self._values, self._eased
-        self.ctx.enable_only(moderngl.NOTHING)  # another animation may have left state on
+        self._ring_phase = (self._ring_phase + speed * eased["rings"] * dt_s) % RING_PERIOD
+        self._spin = (self._spin + speed * eased["twist"] * dt_s) % TAU
         self._wall.render(
             path_phase=self._path_phase, ring_phase=self._ring_phase, spin=self._spin,
             roll=-BANK * eased["sway"] * path_slope_x(self._path_phase),
