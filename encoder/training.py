@@ -242,13 +242,15 @@ def train_and_save(songs: list[Path], output: Path, config: ModelConfig, options
     """The whole `davis train` job; returns the metadata stored with the model."""
     from importlib.metadata import version
 
+    from encoder import DISTRIBUTION
+
     device = resolve_device(options.device)
     started = time.perf_counter()
     mel_basis = mel_filter_bank(config).to(device) if config.input_transform == "log-mel" else None
     frames = collect_frames(songs, config, mel_basis, options, device, on_song)
     model, report = train(config, frames, options, on_epoch)
     training = {
-        "davis_version": version("davis"),
+        "davis_version": version(DISTRIBUTION),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "songs": len(songs) - len(frames.skipped),
         "frames_train": int(frames.train.shape[0]),

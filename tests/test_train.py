@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from encoder import DISTRIBUTION
 from encoder.features import Features
 from encoder.model import load_model, read_metadata
 
@@ -34,7 +35,7 @@ def test_writes_weights_metadata_and_loss_curve(tiny_model):
     assert config["input_transform"] == "log-mel"
     assert config["hidden"][-1] == 10
     assert config["fps"] == 60
-    assert training["davis_version"] == version("davis")
+    assert training["davis_version"] == version(DISTRIBUTION)
     assert training["epochs"] == 2
     assert training["seed"] == 0
     assert training["songs"] == 4

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's import banner
 
-DISTRIBUTION = "davis"  # the name pip installs davis under (pyproject.toml's project.name)
+from encoder import DISTRIBUTION  # the name pip installs davis under (pyproject.toml)
 
 
 def version() -> str:

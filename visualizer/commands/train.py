@@ -104,7 +104,13 @@ def _check_training_packages() -> None:
 
     from visualizer import DISTRIBUTION
 
-    missing = [name for name in TRAIN_PACKAGES if find_spec(name) is None]
+    def absent(name: str) -> bool:
+        try:
+            return find_spec(name) is None
+        except (ImportError, ValueError):  # blocked by an import hook, or a half-removed module
+            return True
+
+    missing = [name for name in TRAIN_PACKAGES if absent(name)]
     if missing:
         needs = " and ".join(f"{name} ({TRAIN_PACKAGES[name]})" for name in missing)
         fail(f"davis train needs {needs}: pip install '{DISTRIBUTION}[train]'")
