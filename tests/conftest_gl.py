@@ -108,17 +108,13 @@ def render_frames(ctx, name: str, features, *, size, seed: int = 0, steps: int,
     """A fresh renderer's frame after `steps` steps of 0.1 s of song time, as (h, w, 3) uint8."""
     from encoder.features import N_FEATURES
     from visualizer.mapping import Mapping
-    from visualizer.renderer import Renderer
 
-    renderer = Renderer(ctx, size, name, mapping or Mapping(tuple(range(N_FEATURES))), seed=seed)
-    try:
+    mapping = mapping or Mapping(tuple(range(N_FEATURES)))
+    with open_renderer(ctx, size, name, mapping, seed=seed) as renderer:
         renderer.set_features(features)
         for step in range(steps):
             renderer.render(step * 0.1)
         return renderer.read_rgb().copy()
-    finally:
-        renderer.release()
-        park_framebuffer(ctx)
 
 
 def difference(a, b) -> float:

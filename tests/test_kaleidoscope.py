@@ -170,13 +170,13 @@ def test_fold_matches_the_per_pixel_kaleidoscope(gl_context, sides):
         renderer.values = dict(renderer.values, sides=sides)  # no features: values stay
         renderer.render(0.0)
         renderer.render(0.1)
-        folded = np.frombuffer(animation._folded.framebuffer.read(components=3), np.uint8)
+        folded = np.frombuffer(animation.folded_texture.read(), np.uint8).reshape(-1, 4)[:, :3].ravel()
 
         program = reference_fold_program(ctx)
         vao = ctx.vertex_array(program, [])
         program["sides"].value = sides
         program["aspect"].value = SIZE[0] / SIZE[1]
-        animation._scene.texture.use(location=0)
+        animation.scene_texture.use(location=0)
         framebuffer.use()
         vao.render(moderngl.TRIANGLES, vertices=3)
         reference = np.frombuffer(framebuffer.read(components=3), np.uint8)

@@ -57,7 +57,7 @@ def test_link_sets_cover_every_link_once_without_sharing_a_particle():
     index = np.arange(40 * 3, dtype=np.float64).reshape(40, 3)
     strip.positions[...] = index  # the views then hold particle numbers * 3
     seen = []
-    for a, b in strip._link_sets:
+    for a, b in strip.link_sets:
         first = (a[..., 0] // 3).astype(int).ravel()
         second = (b[..., 0] // 3).astype(int).ravel()
         both = np.concatenate([first, second])

@@ -139,8 +139,7 @@ def field_cover(ctx, values: dict[int, float], seconds: float) -> float:
         renderer.set_features(features(values))
         for frame in range(int(round(seconds * 30)) + 1):
             renderer.render(frame / 30)
-        animation = renderer.animation
-        state = animation._state[animation._current].texture
+        state = renderer.animation.state_texture
         cells = np.frombuffer(state.read(), dtype=np.float32).reshape(-1, 2)
         return float((cells[:, 1] > 0.2).mean())
 

@@ -107,6 +107,11 @@ class Field(Animation):
         with self.building():
             self._build()
 
+    @property
+    def state_texture(self):
+        """The current reaction-diffusion state: two float channels (U, V) per cell."""
+        return self._state[self._current].texture
+
     def _build(self) -> None:
         ctx = self.ctx
         self._grid = field_size(self.size)

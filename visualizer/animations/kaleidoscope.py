@@ -178,6 +178,16 @@ class Kaleidoscope(Animation):
         with self.building():
             self._build()
 
+    @property
+    def scene_texture(self):
+        """The unfolded scene the fold samples (RGBA, the frame's size)."""
+        return self._scene.texture
+
+    @property
+    def folded_texture(self):
+        """The folded picture before the RGB shift (RGBA, the frame's size)."""
+        return self._folded.texture
+
     def _build(self) -> None:
         ctx = self.ctx
         self._cubes = self.own(load_program(ctx, "kaleidoscope/cubes.glsl"))
@@ -213,7 +223,7 @@ class Kaleidoscope(Animation):
 
     def _set_lens(self, zoom: float) -> None:
         """Narrow the field of view by `zoom` (0: the original 50°)."""
-        zoom = min(max(zoom, 0.0), MAX_ZOOM) if math.isfinite(zoom) else 0.0
+        zoom = min(max(zoom, 0.0), MAX_ZOOM)  # frame values are finite
         if self._lens != (zoom, self.size):
             self._view_projection.write(uniform_bytes(view_projection(
                 self.size, FOV_Y_DEG * (1.0 - zoom), (0.0, 0.0, CAMERA_Z), near=NEAR, far=FAR)))

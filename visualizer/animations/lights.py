@@ -49,7 +49,6 @@ class Lights(Animation):
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         super().__init__(ctx, size, seed)
-        self._values = self.defaults
         self.physics = StripPhysics(N_PARTICLES, seed, max_ticks=MAX_TICKS_PER_FRAME)
         self._uploaded_tick = -1
         self._orbit = 0.0
@@ -102,35 +101,31 @@ class Lights(Animation):
             self._positions.write(self.physics.positions.astype("f4").tobytes())
             self._uploaded_tick = self.physics.ticks
 
-    def _value(self, name: str) -> float:
-        return self._values[name]
-
     def draw(self, frame: Frame, target) -> None:
         self._advance(frame.dt_s, frame.values)
-        self._paint(target)
+        self._paint(frame.values, target)
 
     def _advance(self, dt_s: float, values) -> None:
-        self._values = values
-        radius = FORCE_RADIUS * (1.0 + min(max(self._value("burst"), 0.0), 2.0))
-        self.physics.advance(dt_s, self._value("particlesWeight"), self._value("edgesDistance"),
+        radius = FORCE_RADIUS * (1.0 + min(max(values["burst"], 0.0), 2.0))
+        self.physics.advance(dt_s, values["particlesWeight"], values["edgesDistance"],
                              radius=radius)
-        self._orbit = (self._orbit + (ORBIT_RAD_S + self._value("spin")) * dt_s) % (2 * math.pi)
+        self._orbit = (self._orbit + (ORBIT_RAD_S + values["spin"]) * dt_s) % (2 * math.pi)
 
-    def _paint(self, target) -> None:
+    def _paint(self, values, target) -> None:
         ctx = self.ctx
         self._upload()
         self._place_camera()
         # a flash brightens the lights and, since their cores are already white, mostly
         # widens their glow: the bloom's strength follows it
-        flash = max(self._value("flash"), 0.0)
+        flash = max(values["flash"], 0.0)
         self._bloom.strength = BLOOM["strength"] * (1.0 + FLASH_GLOW * flash)
         color = tuple((1.0 + flash) * channel for channel in
-                      hsl(self._value("hue"), self._value("saturation"), self._value("lightness")))
-        opacity = self._value("opacity")
+                      hsl(values["hue"], values["saturation"], values["lightness"]))
+        opacity = values["opacity"]
         for program in (self._points, self._lines):
             program["light_color"].value = color
             program["opacity"].value = opacity
-        self._points["size"].value = max(self._value("size"), 0.0) * (1.0 + FLASH_SWELL * flash)
+        self._points["size"].value = max(values["size"], 0.0) * (1.0 + FLASH_SWELL * flash)
 
         scene = self._scene.framebuffer
         scene.use()

@@ -169,6 +169,11 @@ class Particles(Animation):
         with self.building():
             self._build()
 
+    @property
+    def particle_buffer(self):
+        """The GPU ring of particles (PARTICLE records, `capacity` of them)."""
+        return self._particles
+
     def _build(self) -> None:
         ctx = self.ctx
         self._program = self.own(load_program(ctx, "particles/particles.glsl"))

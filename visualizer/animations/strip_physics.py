@@ -103,10 +103,10 @@ class StripPhysics:
         self._views()
 
     def _views(self) -> None:
-        """The four conflict-free link sets, as (a, b) views of `positions`."""
+        """The four conflict-free link sets, as (a, b) views of `positions` (`link_sets`)."""
         pairs = self.positions.reshape(-1, 2, 3)   # rows (2k, 2k+1)
         quads = self.positions.reshape(-1, 4, 3)   # rows (4k .. 4k+3)
-        self._link_sets = (
+        self.link_sets = (
             (pairs[:, 1], pairs[:, 0]),           # (i, i-1), i odd
             (pairs[1:, 0], pairs[:-1, 1]),        # (i, i-1), i even >= 2
             (quads[:, 2:4], quads[:, 0:2]),       # (i, i-2), i % 4 in {2, 3}
@@ -128,7 +128,7 @@ class StripPhysics:
         distance = max(distance, 0.0)
         low, high = RANGE[0] * distance, RANGE[1] * distance
         for _ in range(iterations):
-            for a, b in self._link_sets:
+            for a, b in self.link_sets:
                 relax_links(a, b, low, high)
 
     def advance(self, dt_s: float, mass: float, distance: float,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-
 from visualizer.animations.base import Animation, Frame
 from visualizer.passes import FullscreenPass
 
