@@ -1,6 +1,7 @@
 """Encode speed: wall time per minute of audio by stage, and the whole `davis encode` process.
 
     python benchmarks/encode.py [--minutes 2] [--model PATH] [--device auto|cpu|cuda]
+                                [--engine numpy|torch]
 
 Targets (2-core CPU): a 2-minute song in under 1 s in-process after imports, the whole
 `davis encode` process in under 4 s. GPU: a 4-minute song in under 0.3 s in-process.
@@ -26,10 +27,11 @@ from _common import make_song, verdict  # noqa: E402
 STAGES = ("decode", "spectrogram", "network", "smoothing")
 
 
-def in_process(song: Path, model: Path | None, device: str, repeats: int) -> dict[str, float]:
+def in_process(song: Path, model: Path | None, device: str, engine: str | None,
+               repeats: int) -> dict[str, float]:
     from encoder.inference import FeatureEncoder
 
-    encoder = FeatureEncoder(model, device)
+    encoder = FeatureEncoder(model, device, engine=engine)
     encoder.encode_file(song)  # warm-up: allocator, FFT plans, CUDA context
     runs = []
     for _ in range(repeats):
@@ -37,7 +39,7 @@ def in_process(song: Path, model: Path | None, device: str, repeats: int) -> dic
         encoder.encode_file(song)
         runs.append({"total": time.perf_counter() - started, **encoder.timings})
     best = min(runs, key=lambda run: run["total"])
-    best["device"] = encoder.device.type
+    best["device"] = f"{encoder.engine} on {encoder.device}"
     return best
 
 
@@ -61,16 +63,18 @@ def main() -> None:
                         help="song length (default: 2 on the CPU, 4 on a GPU)")
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--engine", choices=("numpy", "torch"), default=None,
+                        help="in-process engine (default: numpy on the CPU, torch on a GPU)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     console = Console()
-    import torch
+    from encoder.inference import inference_device
 
-    on_gpu = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    on_gpu = inference_device(args.device) == "cuda"
     minutes = args.minutes or (4.0 if on_gpu else 2.0)
     with tempfile.TemporaryDirectory() as folder:
         song = make_song(Path(folder) / "song.ogg", minutes)
-        result = in_process(song, args.model, args.device, args.repeats)
+        result = in_process(song, args.model, args.device, args.engine, args.repeats)
         process_s = whole_process(song, args.model, args.repeats)
     table = Table(title=f"davis encode: {minutes:g}-minute OGG (44.1 kHz stereo), {result['device']}, "
                         f"best of {args.repeats}")

@@ -34,28 +34,30 @@ from _common import heldout_recordings, onset_strength  # noqa: E402
 
 from encoder.audio import find_songs, load_song  # noqa: E402
 from encoder.inference import FeatureEncoder  # noqa: E402
+from encoder.model import Autoencoder, load_model  # noqa: E402
 from encoder.spectral import frame_centres, spectral_inputs  # noqa: E402
 from encoder.training import evaluate_mse  # noqa: E402
 
 ALIVE_STD = 0.05
 
 
-def normalised_frames(encoder: FeatureEncoder, samples: np.ndarray, centres: np.ndarray) -> torch.Tensor:
+def normalised_frames(model: Autoencoder, samples: np.ndarray, centres: np.ndarray) -> torch.Tensor:
+    device = model.mel_basis.device
     with torch.inference_mode():
-        inputs = spectral_inputs(torch.from_numpy(samples).to(encoder.device),
-                                 torch.from_numpy(centres).to(encoder.device), encoder.config,
-                                 encoder.model.mel_basis)
-        return encoder.model.normalise(inputs)
+        inputs = spectral_inputs(torch.from_numpy(samples).to(device),
+                                 torch.from_numpy(centres).to(device), model.config,
+                                 model.mel_basis)
+        return model.normalise(inputs)
 
 
-def training_frames(encoder: FeatureEncoder, songs: list[Path], per_song: int = 300) -> torch.Tensor:
+def training_frames(model: Autoencoder, songs: list[Path], per_song: int = 300) -> torch.Tensor:
     rng = np.random.default_rng(0)
     parts = []
     for path in songs:
-        samples = load_song(path, encoder.config.sample_rate).samples
-        centres = frame_centres(len(samples), sample_rate=encoder.config.sample_rate,
-                                fps=encoder.config.fps)
-        parts.append(normalised_frames(encoder, samples, np.sort(rng.choice(centres, per_song))))
+        samples = load_song(path, model.config.sample_rate).samples
+        centres = frame_centres(len(samples), sample_rate=model.config.sample_rate,
+                                fps=model.config.fps)
+        parts.append(normalised_frames(model, samples, np.sort(rng.choice(centres, per_song))))
     return torch.cat(parts)
 
 
@@ -89,18 +91,19 @@ def onset_fit(features: np.ndarray, onset: np.ndarray) -> tuple[float, float]:
 def evaluate(name: str, model_path: Path | None, train_songs: list[Path], heldout: list[Path],
              console: Console) -> list[str]:
     encoder = FeatureEncoder(model_path, "auto")
+    model = load_model(model_path, encoder.device)  # the whole autoencoder, for its error
     config = encoder.config
     console.print(f"[dim]{name}: PCA on {len(train_songs)} training songs…[/]")
-    basis = pca_basis(training_frames(encoder, train_songs), config.code_size)
+    basis = pca_basis(training_frames(model, train_songs), config.code_size)
     model_error = pca_error = 0.0
     spreads, best_r, r2, alive = [], [], [], 0
     for index, path in enumerate(heldout):
         console.print(f"[dim]{name}: {index + 1}/{len(heldout)} {path.name}[/]", end="\r")
         samples = load_song(path, config.sample_rate).samples
         centres = frame_centres(len(samples), sample_rate=config.sample_rate, fps=config.fps)
-        test = normalised_frames(encoder, samples, centres[::3])
+        test = normalised_frames(model, samples, centres[::3])
         with torch.inference_mode():
-            model_error += evaluate_mse(encoder.model, test) * test.numel()
+            model_error += evaluate_mse(model, test) * test.numel()
         pca_error += pca_mse(basis, test) * test.numel()
         features = encoder.encode_song(load_song(path, config.sample_rate)).blur(1)
         spread = np.percentile(features, 90, axis=0) - np.percentile(features, 10, axis=0)
@@ -111,7 +114,7 @@ def evaluate(name: str, model_path: Path | None, train_songs: list[Path], heldou
         r2.append(fit)
     console.print()
     ratio = model_error / pca_error
-    return [name, f"{encoder.model.parameter_count():,}", mark(f"{ratio:.3f}", ratio <= 0.60),
+    return [name, f"{model.parameter_count():,}", mark(f"{ratio:.3f}", ratio <= 0.60),
             mark(f"{statistics.median(spreads):.2f}", statistics.median(spreads) >= 0.70),
             mark(f"{statistics.median(best_r):.2f}", statistics.median(best_r) >= 0.50),
             mark(f"{statistics.median(r2):.2f}", statistics.median(r2) >= 0.30),

@@ -1,31 +1,59 @@
-"""Songs to features with a trained model: spectrogram, code layer, smoothing."""
+"""Songs to features with a trained model: spectrogram, code layer, smoothing.
+
+On the CPU the whole pipeline is numpy (`encoder.numpy_network`) and torch is never
+imported; on a CUDA GPU it is torch. Both run the same `encoder.spectral` front end.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from encoder.audio import Song, load_song
-from encoder.errors import AudioError
+from encoder.errors import AudioError, ModelError
 from encoder.features import BLUR_LEVELS, Features
-from encoder.model import DEFAULT_MODEL_PATH, load_model, resolve_device
+from encoder.model_file import DEFAULT_MODEL_PATH
 from encoder.smoothing import smooth_and_normalise
 from encoder.spectral import frame_centres, spectral_inputs
 
 BATCH_FRAMES = 8192  # network batch on the CPU; a GPU takes the whole song at once
 
 
+def inference_device(choice: str) -> str:
+    """"cpu" or "cuda" for a --device choice. "auto" imports torch (to ask for CUDA) only
+    where an NVIDIA driver is installed; "cuda" without a GPU is an error, not a fallback."""
+    if choice not in ("auto", "cpu", "cuda"):
+        raise ModelError(f"unknown device {choice!r} (use auto, cpu or cuda)")
+    if choice == "cpu" or (choice == "auto" and not _nvidia_driver_present()):
+        return "cpu"
+    from encoder.model import resolve_device
+
+    return resolve_device(choice).type
+
+
+def _nvidia_driver_present() -> bool:
+    if os.name == "nt":
+        return True  # no cheap check there: let torch answer
+    return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidiactl")
+
+
 class FeatureEncoder:
     """A loaded model that turns songs into `Features`; load it once for many songs."""
 
-    def __init__(self, model_path: Path | None = None, device: str = "auto") -> None:
+    def __init__(self, model_path: Path | None = None, device: str = "auto", *,
+                 engine: str | None = None) -> None:
+        """`engine`: "numpy" or "torch"; by default numpy on the CPU, torch on a GPU."""
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL_PATH
-        self.device = resolve_device(device)
-        self.model = load_model(self.model_path, self.device)
-        self.config = self.model.config
+        self.device = inference_device(device)
+        self.engine = engine or ("torch" if self.device == "cuda" else "numpy")
+        if self.engine not in ("numpy", "torch") or (self.engine, self.device) == ("numpy", "cuda"):
+            raise ModelError(f"no {self.engine} engine on {self.device}")
+        self._network = (_TorchNetwork(self.model_path, self.device) if self.engine == "torch"
+                         else _NumpyNetwork(self.model_path))
+        self.config = self._network.config
         self.timings: dict[str, float] = {}
 
     def load(self, path: Path) -> Song:
@@ -45,25 +73,12 @@ class FeatureEncoder:
         self.timings["decode"] = decoded - started
         return features
 
-    @torch.inference_mode()
     def codes(self, samples: np.ndarray) -> np.ndarray:
         """The code layer's output, (frames, 10), one row per 1/fps s of audio."""
         config = self.config
         centres = frame_centres(len(samples), sample_rate=config.sample_rate, fps=config.fps)
-        started = time.perf_counter()
-        audio = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).to(self.device)
-        inputs = spectral_inputs(audio, torch.from_numpy(centres).to(self.device), config,
-                                 self.model.mel_basis)
-        self._sync()
-        spectrogram_done = time.perf_counter()
-        batch = inputs.shape[0] if self.device.type == "cuda" else BATCH_FRAMES
-        codes = torch.cat([self.model.encode(self.model.normalise(inputs[i:i + batch]))
-                           for i in range(0, inputs.shape[0], batch)])
-        result = codes.float().cpu().numpy()
-        network_done = time.perf_counter()
-        self.timings["spectrogram"] = spectrogram_done - started
-        self.timings["network"] = network_done - spectrogram_done
-        return result
+        return self._network.codes(np.ascontiguousarray(samples, dtype=np.float32), centres,
+                                   self.timings)
 
     def encode_song(self, song: Song) -> Features:
         codes = self.codes(song.samples)
@@ -72,6 +87,49 @@ class FeatureEncoder:
         self.timings["smoothing"] = time.perf_counter() - started
         return Features(levels=levels, fps=self.config.fps, title=song.title)
 
-    def _sync(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
+
+class _NumpyNetwork:
+    def __init__(self, model_path: Path) -> None:
+        from encoder.numpy_network import NumpyEncoder
+
+        self.encoder = NumpyEncoder(model_path)
+        self.config = self.encoder.config
+
+    def codes(self, samples: np.ndarray, centres: np.ndarray, timings: dict) -> np.ndarray:
+        started = time.perf_counter()
+        inputs = spectral_inputs(samples, centres, self.config, self.encoder.mel_basis)
+        spectrogram_done = time.perf_counter()
+        codes = np.concatenate([self.encoder.encode(self.encoder.normalise(inputs[i:i + BATCH_FRAMES]))
+                                for i in range(0, inputs.shape[0], BATCH_FRAMES)])
+        timings["spectrogram"] = spectrogram_done - started
+        timings["network"] = time.perf_counter() - spectrogram_done
+        return codes
+
+
+class _TorchNetwork:
+    def __init__(self, model_path: Path, device: str) -> None:
+        import torch
+
+        from encoder.model import load_model
+
+        self.torch = torch
+        self.device = torch.device(device)
+        self.model = load_model(model_path, self.device)
+        self.config = self.model.config
+
+    def codes(self, samples: np.ndarray, centres: np.ndarray, timings: dict) -> np.ndarray:
+        torch = self.torch
+        with torch.inference_mode():
+            started = time.perf_counter()
+            inputs = spectral_inputs(torch.from_numpy(samples).to(self.device),
+                                     torch.from_numpy(centres).to(self.device), self.config,
+                                     self.model.mel_basis)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            spectrogram_done = time.perf_counter()
+            batch = inputs.shape[0] if self.device.type == "cuda" else BATCH_FRAMES
+            codes = torch.cat([self.model.encode(self.model.normalise(inputs[i:i + batch]))
+                               for i in range(0, inputs.shape[0], batch)]).float().cpu().numpy()
+        timings["spectrogram"] = spectrogram_done - started
+        timings["network"] = time.perf_counter() - spectrogram_done
+        return codes

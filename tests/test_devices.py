@@ -34,4 +34,4 @@ def test_cpu_and_cuda_features_agree(cli, songs, tiny_model, tmp_path, make):
 def test_auto_picks_the_gpu(tiny_model):
     from encoder.inference import FeatureEncoder
 
-    assert FeatureEncoder(tiny_model, "auto").device.type == "cuda"
+    assert FeatureEncoder(tiny_model, "auto").device == "cuda"
