@@ -52,22 +52,22 @@ class Features:
         except KeyError:
             raise KeyError(f"no blur level {level}; have {sorted(self.levels)}") from None
 
-    def rise_strength(self) -> np.ndarray:
-        """(frames, 10) how sharply each blur1 feature rises at each frame, in [0, 1]
-        (`encoder.pulses.rise_strength`); computed once per song."""
-        cached = self.__dict__.get("_rise_strength")
+    def jump_strength(self) -> np.ndarray:
+        """(frames, 10) how suddenly each blur1 feature changes at each frame, in [0, 1]
+        (`encoder.pulses.jump_strength`); computed once per song."""
+        cached = self.__dict__.get("_jump_strength")
         if cached is None:
-            from encoder.pulses import rise_strength
+            from encoder.pulses import jump_strength
 
-            cached = rise_strength(self.blur(1)).astype(np.float32)
-            object.__setattr__(self, "_rise_strength", cached)
+            cached = jump_strength(self.blur(1)).astype(np.float32)
+            object.__setattr__(self, "_jump_strength", cached)
         return cached
 
     def pulses(self, decay_s: float) -> np.ndarray:
         """(frames, 10) every feature's pulse envelope with time constant `decay_s`."""
         from encoder.pulses import pulse_envelope
 
-        return pulse_envelope(self.rise_strength(), decay_s, self.fps).astype(np.float32)
+        return pulse_envelope(self.jump_strength(), decay_s, self.fps).astype(np.float32)
 
     def frame_index(self, time_s: float) -> int:
         """The frame describing song time `time_s`, clamped to the song."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from encoder.pulses import pulse_envelope, rise_strength, rises
+from encoder.pulses import jump_strength, jumps, pulse_envelope
 
 FPS = 60
 
@@ -18,7 +18,7 @@ def naive_envelope(strength: np.ndarray, decay_s: float) -> np.ndarray:
     return out
 
 
-def test_attack_is_within_the_frame_of_the_rise():
+def test_attack_is_within_the_frame_of_the_jump():
     strength = np.zeros(120)
     strength[30] = 1.0
     envelope = pulse_envelope(strength, 0.2, FPS)
@@ -45,31 +45,32 @@ def test_vectorised_envelope_matches_the_recursion(rng, decay_s):
 
 def test_envelope_never_looks_ahead(rng):
     values = rng.random((600, 10))
-    strength = rise_strength(values)
+    strength = jump_strength(values)
     for cut in (1, 100, 599):
         changed = values.copy()
         changed[cut:] = rng.random((600 - cut, 10))
-        # rises up to `cut` depend only on the past (the song-wide scale aside)
-        np.testing.assert_array_equal(rises(changed)[:cut], rises(values)[:cut])
+        # jumps up to `cut` depend only on the past (the song-wide scale aside)
+        np.testing.assert_array_equal(jumps(changed)[:cut], jumps(values)[:cut])
         early = pulse_envelope(strength[:cut], 0.2, FPS)
         np.testing.assert_allclose(pulse_envelope(strength, 0.2, FPS)[:cut], early)
 
 
-def test_a_sharp_rise_gives_a_full_pulse_and_slow_drift_none():
+@pytest.mark.parametrize("step", [0.4, -0.4])
+def test_a_sudden_step_either_way_gives_a_full_pulse_and_slow_drift_none(step):
     frames = np.arange(1200)
-    drift = 0.3 + 0.2 * np.sin(frames / 200.0)  # slow: never a pulse
+    drift = 0.5 + 0.2 * np.sin(frames / 200.0)  # slow: never a pulse
     values = np.stack([drift, drift], axis=1)
-    values[600:, 1] += 0.4  # one step up in the second feature
-    strength = rise_strength(values)
+    values[600:, 1] += step  # one step up (or down) in the second feature
+    strength = jump_strength(values)
     assert strength[:, 0].max() < 0.05
     assert strength[600, 1] == pytest.approx(1.0)
-    assert strength[605:, 1].max() < 0.5
+    assert strength[601:, 1].max() < 0.05 and strength[:600, 1].max() < 0.05
 
 
 @pytest.mark.parametrize("values", [np.zeros((500, 10)), np.full((500, 10), 0.5)])
 def test_silence_and_constants_never_pulse(values):
-    assert not np.isnan(rise_strength(values)).any()
-    np.testing.assert_array_equal(rise_strength(values), 0.0)
+    assert not np.isnan(jump_strength(values)).any()
+    np.testing.assert_array_equal(jump_strength(values), 0.0)
 
 
 def test_decay_must_be_positive():

@@ -70,35 +70,82 @@ class ParameterTrack:
                  features: Features) -> None:
         from encoder.pulses import pulse_envelope
 
-        self.names = tuple(p.name for p in parameters)
+        self.values_of = ParameterValues(parameters)
         self.fps = features.fps
-        feature_of = mapping.permutation[:len(parameters)]
         columns = []
-        for parameter, feature in zip(parameters, feature_of):
+        for parameter, feature in zip(parameters, mapping.permutation):
             if parameter.pulse > 0:
-                strength = features.rise_strength()[:, feature]
+                strength = features.jump_strength()[:, feature]
                 columns.append(pulse_envelope(strength, parameter.pulse, features.fps))
             else:
                 columns.append(features.blur(parameter.blur)[:, feature])
         self._series = (np.stack(columns, axis=1).astype(np.float32) if columns
                         else np.zeros((features.n_frames, 0), dtype=np.float32))
         self._columns = np.arange(len(parameters))
+
+    def features_at(self, time_s: float) -> np.ndarray:
+        """The input each parameter reads at `time_s`, after its rate limit (a hold)."""
+        held = self.values_of.held_times(time_s)
+        frames = np.clip(np.rint(held * self.fps), 0, self._series.shape[0] - 1).astype(np.int64)
+        return self._series[frames, self._columns]
+
+    def values_at(self, time_s: float) -> dict[str, float]:
+        return self.values_of(self.features_at(time_s))
+
+
+class LiveParameterTrack:
+    """The values of an animation's parameters now, from live features
+    (`encoder.live_features.LiveFeatures`): the same mapping, blur levels, pulses, rate
+    limits and value map as a song's `ParameterTrack`, read from the newest frame."""
+
+    def __init__(self, parameters: tuple[Parameter, ...], mapping: Mapping, live) -> None:
+        self.values_of = ParameterValues(parameters)
+        self.live = live
+        self._sources = [(("pulse", p.pulse) if p.pulse > 0 else ("blur", p.blur), feature)
+                         for p, feature in zip(parameters, mapping.permutation)]
+        for (kind, value), _ in self._sources:
+            if kind == "pulse":
+                live.pulse(value)  # start tracking this decay now
+        self._held = np.full(len(parameters), np.nan)
+        self._held_at = np.full(len(parameters), np.nan)
+
+    def features_at(self, time_s: float) -> np.ndarray:
+        """The newest input of each parameter; a rate-limited one holds its value until its
+        next step."""
+        now = np.array([self.live.pulse(value)[feature] if kind == "pulse"
+                        else self.live.blur(value)[feature]
+                        for (kind, value), feature in self._sources])
+        step = self.values_of.held_times(time_s)
+        changed = ~(step == self._held_at)
+        self._held = np.where(changed, now, self._held)
+        self._held_at = step
+        return self._held
+
+    def values_at(self, time_s: float) -> dict[str, float]:
+        return self.values_of(self.features_at(time_s))
+
+
+class ParameterValues:
+    """From each parameter's input in [0, 1] to its value: min at 0, avg at 0.5, max at 1,
+    linear in between, rounded to `step`; and the moments its rate limit (`fps`) holds."""
+
+    def __init__(self, parameters: tuple[Parameter, ...]) -> None:
+        self.names = tuple(p.name for p in parameters)
         self._rate = np.array([p.fps for p in parameters], dtype=np.float64)
         self._avg = np.array([p.avg for p in parameters])
         self._low = np.array([p.min for p in parameters])
         self._high = np.array([p.max for p in parameters])
         self._step = np.array([p.step for p in parameters])
 
-    def features_at(self, time_s: float) -> np.ndarray:
-        """The input each parameter reads at `time_s`, after its rate limit (a hold)."""
+    def held_times(self, time_s: float) -> np.ndarray:
+        """The time whose input each parameter shows at `time_s`: its last rate-limit step
+        (or `time_s` itself without a limit)."""
         limited = self._rate > 0
-        held = np.where(limited, np.floor(time_s * np.where(limited, self._rate, 1.0))
-                        / np.where(limited, self._rate, 1.0), time_s)
-        frames = np.clip(np.rint(held * self.fps), 0, self._series.shape[0] - 1).astype(np.int64)
-        return self._series[frames, self._columns]
+        rate = np.where(limited, self._rate, 1.0)
+        return np.where(limited, np.floor(time_s * rate) / rate, time_s)
 
-    def values_at(self, time_s: float) -> dict[str, float]:
-        x = self.features_at(time_s).astype(np.float64)
+    def __call__(self, inputs: np.ndarray) -> dict[str, float]:
+        x = np.asarray(inputs, dtype=np.float64)
         values = np.where(x < 0.5, self._low + 2 * x * (self._avg - self._low),
                           self._avg + 2 * (x - 0.5) * (self._high - self._avg))
         stepped = self._step > 0

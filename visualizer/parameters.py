@@ -24,9 +24,9 @@ class Parameter:
             -1 means every frame.
         pulse: -1 (the default): the parameter reads its feature smoothed at `blur`. A
             decay time in seconds (> 0): it reads the feature's *pulse* instead, an envelope
-            that jumps within one frame when the learned feature rises quickly and decays
-            with this time constant, so `min` is its resting value and `max` its value at
-            the strongest rises of the song.
+            that jumps within one frame when the learned feature changes suddenly (either
+            way) and decays with this time constant, so `min` is its resting value and
+            `max` its value at the song's largest jumps.
         default: the value before any audio plays (the original's `updateDefault`);
             None means `avg`.
         description: what it does, for `davis animations` and the HUD.

@@ -33,7 +33,7 @@ STEPS_PER_S = 480.0     # reaction–diffusion steps per second of song time (8 
 MAX_STEPS = 16          # per frame
 EMITTERS = 5
 EMITTER_RADIUS = 0.035  # in field units (the short side is 2), at inject 0.5
-# a gush of inject also widens the emitters, so a sharp rise shows at once as a bigger blot
+# a gush of inject also widens the emitters, so a sudden change shows at once as a bigger blot
 EMITTER_WIDENING = 3.0   # radius = EMITTER_RADIUS * (1 + EMITTER_WIDENING * (inject - 0.5))
 SEED_SPOTS = 90         # spots of V in the initial state (enough to fill the frame soon)
 # The kill rates at which Gray–Scott patterns live form a narrow band that moves with the

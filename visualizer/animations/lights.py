@@ -4,7 +4,7 @@ The 2017 page simulated 3,000 particles linked in a strip (each to the two befor
 an attractor–repulsor point at the origin, with Particulate.js, and drew them with Three.js
 as additive point sprites plus the links as lines, in one HSL colour with opacity and fog,
 then a bloom pass, seen from (0, 50, -40) towards the origin. After the first second the
-original barely moved; here three pulse-driven parameters answer the music's sharp rises
+original barely moved; here three pulse-driven parameters answer the music's sudden changes
 (the shell bursts outwards and settles back, the lights flash, the camera swings round the
 shell), and the camera keeps a slow orbit between them. Here the physics is
 `strip_physics.StripPhysics` (vectorised numpy, a fixed tick of 0.5 per 1/60 s of song
