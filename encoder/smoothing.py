@@ -65,21 +65,34 @@ def robust_normalise(values: np.ndarray, *, low_percentile: float = 5.0,
         values: (frames, features) array.
     """
     values = np.asarray(values, dtype=np.float64)
-    n = values.shape[0]
     constant = _constant_columns(values)
     result = np.full(values.shape, 0.5, dtype=np.float64)
     for column in np.flatnonzero(~constant):
         x = values[:, column]
         ordered = np.sort(x)
         # average rank of ties: halfway between the first and the last position of a value
-        ranks = (np.searchsorted(ordered, x, "left") + np.searchsorted(ordered, x, "right") - 1)
-        quantile = ranks / (2.0 * max(n - 1, 1))
-        low, high = np.percentile(ordered, [low_percentile, high_percentile])
-        spread = max(high - low, min_spread, MIN_BULK_FRACTION * (ordered[-1] - ordered[0]))
-        linear = np.clip(0.5 + (x - 0.5 * (low + high)) / spread, 0.0, 1.0)
-        quantile_weight = 0.5 * (high - low) / spread
-        result[:, column] = quantile_weight * quantile + (1.0 - quantile_weight) * linear
+        ranks = np.searchsorted(ordered, x, "left") + np.searchsorted(ordered, x, "right") - 1
+        quantile = ranks / (2.0 * max(len(x) - 1, 1))
+        scale = robust_scale(ordered, low_percentile, high_percentile, min_spread)
+        result[:, column] = robust_blend(quantile, x, *scale)
     return np.clip(result, 0.0, 1.0).astype(np.float32)
+
+
+def robust_scale(ordered: np.ndarray, low_percentile: float = 5.0, high_percentile: float = 95.0,
+                 min_spread: float = 0.0):
+    """(low, high, spread) of `robust_normalise`'s linear map for a series sorted along its
+    first axis (the whole song offline; the last seconds live), per column."""
+    low, high = np.percentile(ordered, [low_percentile, high_percentile], axis=0)
+    spread = np.maximum(np.maximum(high - low, min_spread),
+                        MIN_BULK_FRACTION * (ordered[-1] - ordered[0]))
+    return low, high, spread
+
+
+def robust_blend(quantile, x, low, high, spread):
+    """`robust_normalise`'s value from a value's quantile and its linear map."""
+    linear = np.clip(0.5 + (x - 0.5 * (low + high)) / spread, 0.0, 1.0)
+    quantile_weight = 0.5 * (high - low) / spread
+    return quantile_weight * quantile + (1.0 - quantile_weight) * linear
 
 
 def _constant_columns(values: np.ndarray) -> np.ndarray:

@@ -16,12 +16,12 @@ import shutil
 import subprocess
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from encoder.features import BLUR_LEVELS, Features
+from tests.servers import xvfb
 
 pytestmark = [
     pytest.mark.own_process,
@@ -35,23 +35,10 @@ SIZE = (480, 270)
 @pytest.fixture(scope="module")
 def display():
     """A private X server for this module's windows."""
-    for number in range(90, 110):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.05)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DISPLAY", f":{number}")
+    with xvfb() as name, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DISPLAY", name)
         patch.setenv("SDL_AUDIODRIVER", "dummy")
-        yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+        yield name
 
 
 @pytest.fixture

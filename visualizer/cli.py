@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from visualizer.commands import animations, encode, play, presets, render, train
+from visualizer.commands import animations, encode, live, play, presets, render, train
 
 app = typer.Typer(
     name="davis",
@@ -40,6 +40,7 @@ def main(
 
 
 app.command(name="play")(play.play)
+app.command(name="live")(live.live)
 app.command(name="render")(render.render)
 app.command(name="encode")(encode.encode)
 app.command(name="train")(train.train)

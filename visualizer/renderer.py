@@ -13,7 +13,7 @@ import numpy as np
 
 from encoder.features import Features
 from visualizer.animations import Animation, Frame, animation_class
-from visualizer.mapping import Mapping, ParameterTrack
+from visualizer.mapping import LiveParameterTrack, Mapping, ParameterTrack
 from visualizer.parameters import Parameter
 
 MAX_STEP_S = 0.1  # a seek or a stall must not make a simulation jump
@@ -28,9 +28,9 @@ class Renderer:
         self.size = size
         self.seed = seed
         self.mapping = mapping
-        self.features: Features | None = None
+        self.features = None  # a song's Features, or LiveFeatures (encoder.live_features)
         self._parameters: tuple[Parameter, ...] = ()
-        self._track: ParameterTrack | None = None
+        self._track: ParameterTrack | LiveParameterTrack | None = None
         self._last_time_s: float | None = None
         self._frame_index = 0
         self.values: dict[str, float] = {}
@@ -62,8 +62,12 @@ class Renderer:
         return animation
 
     def _rebuild_track(self) -> None:
-        self._track = (ParameterTrack(self._parameters, self.mapping, self.features)
-                       if self.features is not None else None)
+        if self.features is None:
+            self._track = None
+        elif isinstance(self.features, Features):
+            self._track = ParameterTrack(self._parameters, self.mapping, self.features)
+        else:
+            self._track = LiveParameterTrack(self._parameters, self.mapping, self.features)
         self.values = {p.name: p.start_value for p in self._parameters}
 
     def set_animation(self, name: str, mapping: Mapping | None = None,
@@ -81,7 +85,9 @@ class Renderer:
         self.mapping = mapping
         self._rebuild_track()
 
-    def set_features(self, features: Features | None) -> None:
+    def set_features(self, features) -> None:
+        """A song's `Features` (values at the song time asked for), `LiveFeatures` (the newest
+        values, whatever the time) or None (every parameter at its default)."""
         self.features = features
         self._rebuild_track()
         self._last_time_s = None
@@ -90,6 +96,8 @@ class Renderer:
         """The 10 blur1 features at `time_s` (for the HUD's bars), or None before any song."""
         if self.features is None:
             return None
+        if not isinstance(self.features, Features):
+            return self.features.blur(1)
         return self.features.blur(1)[self.features.frame_index(time_s)]
 
     def render(self, time_s: float) -> None:

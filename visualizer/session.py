@@ -105,14 +105,19 @@ class Session:
         features: song path -> its Features, in playlist order.
         look: the first animation (and preset).
         options: see `PlayOptions`.
+        build: makes the player's parts (ctx, size, look, options) -> PlayerParts; by
+            default `build_player` over `features` (`davis live` gives its own).
     """
 
     def __init__(self, frontend: FrontEnd, features: dict[Path, Features], look: Look,
-                 options: PlayOptions) -> None:
+                 options: PlayOptions,
+                 build: Callable[..., PlayerParts] | None = None) -> None:
         self.frontend = frontend
         self.features = features
         self.look = look
         self.options = options
+        self._build = build or (lambda ctx, size, look, options:
+                                build_player(ctx, size, features, look, options))
         self.pacer = Pacer(frontend.fps_limit)
         self.stats = FrameStats()
         self.status = StatusLine(options.status_line)
@@ -122,8 +127,8 @@ class Session:
 
     def __enter__(self) -> "Session":
         try:
-            self._parts = build_player(self.frontend.ctx, self.frontend.size(), self.features,
-                                       self.look, self.options)
+            self._parts = self._build(self.frontend.ctx, self.frontend.size(), self.look,
+                                      self.options)
             self.player, self.renderer = self._parts.player, self._parts.renderer
             self.clock: Clock = self._parts.audio
             self.audio_problem = self._parts.audio_problem

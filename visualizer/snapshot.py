@@ -42,9 +42,12 @@ class Snapshot:
     hud: bool
     help: bool
     fps: float = 0.0              # frames shown per second, measured by the session
+    input_level_db: float | None = None  # live input: its level (dBFS); None for songs
 
     def clock(self, separator: str = "/") -> str:
-        """"1:05/3:20": song time and duration."""
+        """"1:05/3:20": song time and duration; "live -23 dB" for a live input."""
+        if self.input_level_db is not None:
+            return f"live {self.input_level_db:.0f} dB"
         return f"{format_time(self.time_s)}{separator}{format_time(self.duration_s)}"
 
     def titles(self) -> list[Message]:

@@ -60,32 +60,53 @@ def play(
     from visualizer.session import PlayOptions
 
     window_size = parse_size(size)
+    terminal = choose_terminal(terminal, windowed, size)
     try:
-        terminal = terminal or _no_display_so_terminal()
-        if terminal and not sys.stdout.isatty():
-            fail("--terminal needs a terminal: standard output is not one (use `davis render` "
-                 "to make a video)")
         look = resolve_look(animation, preset)
     except DavisError as error:
         fail(str(error))
-    if terminal and (windowed or size is not None):
-        warning_line("--windowed and --size do not apply in the terminal: the picture follows "
-                     "the terminal's size")
     features = encode_songs(songs, model)
     options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
                           shuffle=shuffle, loop=loop, fps_limit=fps_limit, duration_s=duration,
                           screenshot=screenshot,
                           status_line=not terminal and sys.stderr.isatty())
+    run_session(features, look, options, terminal=terminal, windowed=windowed, size=window_size)
+
+
+def choose_terminal(terminal: bool, windowed: bool, size: str | None) -> bool:
+    """Whether to draw in the terminal: when asked, or when there is no display (then said
+    in one line); fails when the terminal is asked for but standard output is not one."""
+    import sys
+
+    terminal = terminal or no_display_so_terminal()
+    if terminal and not sys.stdout.isatty():
+        fail("--terminal needs a terminal: standard output is not one (use `davis render` "
+             "to make a video)")
+    if terminal and (windowed or size is not None):
+        warning_line("--windowed and --size do not apply in the terminal: the picture follows "
+                     "the terminal's size")
+    return terminal
+
+
+def run_session(features: dict, look, options, *, terminal: bool, windowed: bool, size,
+                build=None) -> None:
+    """Play in the window or the terminal until the session ends; errors end in one line.
+    `build`: the player's parts for `Session` (live input), else songs from `features`."""
+    from encoder.errors import DavisError
+
     try:
         if terminal:
-            _play_in_terminal(features, look, options)
+            _play_in_terminal(features, look, options, build)
         else:
-            _play_in_window(features, look, options, windowed, window_size)
+            from visualizer.window import WindowOptions, open_window
+
+            _play(open_window(WindowOptions(windowed, size), options.fps_limit), features, look,
+                  options, build)
     except DavisError as error:
         fail(str(error))
 
 
-def _no_display_so_terminal() -> bool:
+def no_display_so_terminal() -> bool:
     """True (after a one-line notice) when there is no display but a terminal to play in;
     fails when there is neither."""
     import sys
@@ -105,13 +126,7 @@ def _no_display_so_terminal() -> bool:
     return False
 
 
-def _play_in_window(features: dict, look, options, windowed: bool, size) -> None:
-    from visualizer.window import WindowOptions, open_window
-
-    _play(open_window(WindowOptions(windowed, size), options.fps_limit), features, look, options)
-
-
-def _play_in_terminal(features: dict, look, options) -> None:
+def _play_in_terminal(features: dict, look, options, build) -> None:
     import sys
 
     from visualizer.terminal import TerminalFrontEnd
@@ -119,15 +134,15 @@ def _play_in_terminal(features: dict, look, options) -> None:
     in_fd = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None
     try:
         _play(TerminalFrontEnd(sys.stdout.fileno(), in_fd, fps_limit=options.fps_limit),
-              features, look, options)
+              features, look, options, build)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 
 
-def _play(frontend, features: dict, look, options) -> None:
+def _play(frontend, features: dict, look, options, build) -> None:
     from visualizer.session import Session
 
-    with Session(frontend, features, look, options) as session:
+    with Session(frontend, features, look, options, build) as session:
         if session.audio_problem:
             warning_line(f"no audio device ({session.audio_problem}); playing silently on the "
                          "wall clock")

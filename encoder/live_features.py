@@ -1,0 +1,152 @@
+"""Live features: the codes of a stream smoothed, normalised and pulsed causally, frame by frame.
+
+Offline, a song's codes are smoothed by centred moving averages and normalised over the
+whole song (`encoder.smoothing`), and pulses are scaled by the song's own jumps
+(`encoder.pulses`). Live there is no whole song, so each step has a causal twin:
+
+- each blur level of width L frames becomes an exponential moving average of span L
+  (alpha = 2 / (L + 1), the same noise reduction as a box of L frames, with no look-ahead);
+- normalisation is the same robust map (`encoder.smoothing.robust_scale`, `robust_blend`)
+  against the recent
+  history of that level (the last max(10 s, 4 L frames), at most 200 s, every (L // 100)-th
+  frame of it), refreshed four times a second: it adapts within a few seconds, and silence (a constant history) gives a
+  steady 0.5, never noise blown up to the full range;
+- a pulse's jump strength is scaled by the jumps of the last 30 s, as offline by the song's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from encoder.features import BLUR_LEVELS, FPS, N_FEATURES
+from encoder.pulses import FULL_PERCENTILE, MIN_FULL_JUMP, QUIET_PERCENTILE
+from encoder.smoothing import MIN_CODE_SPREAD, _constant_columns, robust_blend, robust_scale
+
+REFRESH_S = 0.25           # how often the normalisation statistics are recomputed
+MIN_HISTORY_S = 10.0
+MAX_HISTORY_S = 200.0
+JUMP_HISTORY_S = 30.0
+WARM_UP_FRAMES = 15        # before this many frames a level reads 0.5 and nothing pulses
+
+
+class _History:
+    """The last `capacity` rows of a (frames, 10) series and, refreshed every `refresh` rows,
+    its sorted columns and robust scale."""
+
+    def __init__(self, capacity: int, refresh: int, min_spread: float = 0.0,
+                 stride: int = 1) -> None:
+        self.rows = np.zeros((max(1, capacity // stride), N_FEATURES))
+        self.count = 0
+        self.stride = stride  # keep every stride-th row: a slow level needs no more
+        self._offered = 0
+        self.refresh = max(1, refresh // stride)
+        self.min_spread = min_spread
+        self.ordered = np.zeros((0, N_FEATURES))
+        self.constant = np.ones(N_FEATURES, dtype=bool)
+        self.scale: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def push(self, row: np.ndarray) -> None:
+        self._offered += 1
+        if (self._offered - 1) % self.stride:
+            return
+        self.rows[self.count % len(self.rows)] = row
+        self.count += 1
+        if self.count <= 2 * WARM_UP_FRAMES or self.count % self.refresh == 0:
+            filled = self.rows[:min(self.count, len(self.rows))]
+            self.ordered = np.sort(filled, axis=0)
+            self.constant = _constant_columns(filled)
+            self.scale = robust_scale(self.ordered, min_spread=self.min_spread)
+
+    def normalise(self, value: np.ndarray) -> np.ndarray:
+        """`value`'s place in the history, as `robust_normalise` places a song's values."""
+        if self.count < WARM_UP_FRAMES:
+            return np.full(N_FEATURES, 0.5)
+        n = len(self.ordered)
+        ranks = (self.ordered < value).sum(axis=0) + (self.ordered <= value).sum(axis=0) - 1
+        quantile = np.clip(ranks / (2.0 * max(n - 1, 1)), 0.0, 1.0)
+        result = robust_blend(quantile, value, *self.scale)
+        result[self.constant] = 0.5
+        return np.clip(result, 0.0, 1.0)
+
+
+class LiveFeatures:
+    """Feed codes (`update`); read the newest normalised blur levels and pulses.
+
+    Args:
+        fps: frames per second of the codes.
+        levels: the blur levels to keep (all of them by default).
+    """
+
+    def __init__(self, fps: int = FPS, levels: tuple[int, ...] = BLUR_LEVELS) -> None:
+        self.fps = fps
+        self.levels = tuple(levels)
+        refresh = max(1, round(REFRESH_S * fps))
+        self._alpha = {level: 2.0 / (level + 1.0) for level in self.levels}
+        self._smoothed: dict[int, np.ndarray | None] = {level: None for level in self.levels}
+        self._history = {level: _History(self._history_frames(level), refresh, MIN_CODE_SPREAD,
+                                         stride=max(1, level // 100))
+                         for level in self.levels}
+        self._values = {level: np.full(N_FEATURES, 0.5) for level in self.levels}
+        self._jumps = _History(round(JUMP_HISTORY_S * fps), refresh)
+        self._strength = np.zeros(N_FEATURES)
+        self._jump_scale = np.zeros((2, N_FEATURES))
+        self._pulses: dict[float, np.ndarray] = {}
+        self.frames = 0
+
+    def _history_frames(self, level: int) -> int:
+        return int(min(max(MIN_HISTORY_S * self.fps, 4 * level), MAX_HISTORY_S * self.fps))
+
+    def update(self, codes: np.ndarray) -> None:
+        """Take the codes (k, 10) of the next k frames, oldest first."""
+        for code in np.asarray(codes, dtype=np.float64).reshape(-1, N_FEATURES):
+            self._step(code)
+
+    def _step(self, code: np.ndarray) -> None:
+        previous_blur1 = self._values.get(1)
+        previous_blur1 = None if previous_blur1 is None else previous_blur1.copy()
+        for level in self.levels:
+            smoothed = self._smoothed[level]
+            smoothed = code.copy() if smoothed is None else smoothed + self._alpha[level] * (code - smoothed)
+            self._smoothed[level] = smoothed
+            history = self._history[level]
+            history.push(smoothed)
+            self._values[level] = history.normalise(smoothed)
+        self.frames += 1
+        self._step_pulses(previous_blur1)
+
+    def _step_pulses(self, previous_blur1: np.ndarray | None) -> None:
+        if 1 not in self._values:
+            return
+        moved = (np.zeros(N_FEATURES) if previous_blur1 is None
+                 else np.abs(self._values[1] - previous_blur1))
+        jumps = self._jumps
+        jumps.push(moved)
+        if jumps.count <= 2 * WARM_UP_FRAMES or jumps.count % jumps.refresh == 0:
+            self._jump_scale = np.percentile(jumps.ordered, [QUIET_PERCENTILE, FULL_PERCENTILE],
+                                             axis=0)
+        if jumps.count < 2 * WARM_UP_FRAMES:
+            strength = np.zeros(N_FEATURES)
+        else:
+            quiet, full = self._jump_scale
+            strength = np.clip((moved - quiet) / np.maximum(full - quiet, MIN_FULL_JUMP), 0.0, 1.0)
+        self._strength = strength
+        for decay_s, envelope in self._pulses.items():
+            np.maximum(strength, envelope * math.exp(-1.0 / (decay_s * self.fps)), out=envelope)
+
+    # --- reading ---
+
+    def blur(self, level: int) -> np.ndarray:
+        """The newest (10,) values of a blur level, in [0, 1]."""
+        try:
+            return self._values[level]
+        except KeyError:
+            raise KeyError(f"no blur level {level}; have {sorted(self._values)}") from None
+
+    def pulse(self, decay_s: float) -> np.ndarray:
+        """The newest (10,) pulse envelopes with time constant `decay_s` (tracked from the first
+        call on)."""
+        if decay_s not in self._pulses:
+            self._pulses[decay_s] = self._strength.copy()
+        return self._pulses[decay_s]

@@ -1,0 +1,128 @@
+"""`davis live`: the visuals of whatever the computer plays (or a microphone), live."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from visualizer.commands.common import parse_size, resolve_look
+from visualizer.commands.encode import ModelOption
+from visualizer.commands.play import choose_terminal, run_session
+from visualizer.console import fail, out
+
+
+def live(
+    device: Annotated[Optional[str], typer.Option(
+        "--device", help="Input by number or part of its name (--list-devices lists them). "
+                         "Default: the loopback of the default output.",
+        show_default=False)] = None,
+    mic: Annotated[bool, typer.Option("--mic", help="Take the default microphone instead of "
+                                                    "the loopback.")] = False,
+    list_devices: Annotated[bool, typer.Option("--list-devices",
+                                               help="List the inputs and exit.")] = False,
+    animation: Annotated[Optional[str], typer.Option(
+        "--animation", "-a", help="Animation to start with (davis animations lists them).",
+        show_default=False)] = None,
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", help="A preset name, number (davis presets list) or .json path.",
+        show_default=False)] = None,
+    windowed: Annotated[bool, typer.Option("--windowed", "-w", help="A resizable window instead "
+                                                                  "of fullscreen.")] = False,
+    size: Annotated[Optional[str], typer.Option(
+        "--size", help="Window size WxH (default: 1280x720 windowed, the desktop fullscreen).",
+        show_default=False)] = None,
+    terminal: Annotated[bool, typer.Option(
+        "--terminal", "-t", help="Draw in this terminal instead of a window; automatic when "
+                                 "there is no display.")] = False,
+    seed: Annotated[Optional[int], typer.Option(
+        "--seed", help="Random seed: the same seed gives the same mappings.",
+        show_default=False)] = None,
+    fps_limit: Annotated[Optional[int], typer.Option(
+        "--fps-limit", min=0, help="Cap the frame rate (default: the display's refresh in a "
+                                   "window, 30 in the terminal).", show_default=False)] = None,
+    duration: Annotated[Optional[float], typer.Option(
+        "--duration", min=0.0, help="Quit after this many seconds (for scripts).",
+        show_default=False)] = None,
+    screenshot: Annotated[Optional[Path], typer.Option(
+        "--screenshot", help="Save the last frame shown as PNG when quitting.",
+        show_default=False)] = None,
+    save_codes: Annotated[Optional[Path], typer.Option(
+        "--save-codes", help="On quitting, write the raw 10-number codes computed live to this "
+                             ".npy file (to compare with davis encode, or to study the input).",
+        show_default=False)] = None,
+    model: ModelOption = None,
+) -> None:
+    """Visualize what the computer is playing, or a microphone, with the learned features
+    computed as the sound comes in (keys as in davis play: H for help, Q to quit).
+
+    The model runs on the last 93 ms of input for every frame (60 per second); its features
+    are smoothed and normalised causally, adapting to the input within a few seconds.
+    """
+    import sys
+
+    from encoder.errors import DavisError
+    from visualizer.live.devices import list_devices as find_devices
+    from visualizer.live.devices import pick_device
+    from visualizer.session import PlayOptions
+
+    try:
+        devices = find_devices()
+        if list_devices:
+            _print_devices(devices)
+            return
+        chosen = pick_device(devices, device, mic)
+    except DavisError as error:
+        fail(str(error))
+    window_size = parse_size(size)
+    terminal = choose_terminal(terminal, windowed, size)
+    try:
+        look = resolve_look(animation, preset)
+        source = _open_source(chosen, model, keep_codes=save_codes is not None)
+    except DavisError as error:
+        fail(str(error))
+    options = PlayOptions(seed=seed, fps_limit=fps_limit, duration_s=duration,
+                          screenshot=screenshot, status_line=not terminal and sys.stderr.isatty())
+    from visualizer.live.player import build_live_parts
+
+    try:
+        run_session({}, look, options, terminal=terminal, windowed=windowed, size=window_size,
+                    build=partial(build_live_parts, source))
+    finally:
+        source.close()
+        if save_codes is not None:
+            try:
+                source.save_codes(save_codes)
+            except OSError as error:
+                fail(f"{save_codes}: cannot write the codes ({error.strerror})")
+
+
+def _open_source(device, model: Path | None, keep_codes: bool):
+    from encoder.model_file import DEFAULT_MODEL_PATH, read_metadata
+    from visualizer.live.capture import Capture
+    from visualizer.live.source import LiveSource
+
+    path = model or DEFAULT_MODEL_PATH
+    rate = int(read_metadata(path)["config"]["sample_rate"])  # a bad model fails before capture
+    capture = Capture(device, rate)
+    source = LiveSource(capture, path, keep_codes=keep_codes)
+    capture.start()
+    return source
+
+
+def _print_devices(devices) -> None:
+    from rich.table import Table
+
+    from encoder.model_file import DEFAULT_MODEL_PATH, read_metadata
+
+    rate = read_metadata(DEFAULT_MODEL_PATH)["config"]["sample_rate"]
+    table = Table(title="Audio inputs (davis live --device NUMBER)",
+                  caption=f"Each is recorded at {rate:,} Hz, the model's rate (the sound server "
+                          f"resamples; otherwise davis does, from 48,000 or 44,100 Hz).")
+    for column in ("number", "name", "kind", "channels", "default"):
+        table.add_column(column, justify="right" if column in ("number", "channels") else "left")
+    for d in devices:
+        table.add_row(str(d.number), d.name, d.kind, str(d.channels), "yes" if d.default else "")
+    out.print(table)
