@@ -19,7 +19,7 @@ from encoder.model_file import DEFAULT_MODEL_PATH
 from encoder.smoothing import smooth_and_normalise
 from encoder.spectral import frame_centres, spectral_inputs
 
-BATCH_FRAMES = 8192  # network batch on the CPU; a GPU takes the whole song at once
+BATCH_FRAMES = 8192  # torch's network batch on the CPU; a GPU takes the whole song at once
 
 
 def inference_device(choice: str) -> str:
@@ -99,8 +99,7 @@ class _NumpyNetwork:
         started = time.perf_counter()
         inputs = spectral_inputs(samples, centres, self.config, self.encoder.mel_basis)
         spectrogram_done = time.perf_counter()
-        codes = np.concatenate([self.encoder.encode(self.encoder.normalise(inputs[i:i + BATCH_FRAMES]))
-                                for i in range(0, inputs.shape[0], BATCH_FRAMES)])
+        codes = self.encoder.encode(self.encoder.normalise(inputs))  # it works in blocks itself
         timings["spectrogram"] = spectrogram_done - started
         timings["network"] = time.perf_counter() - spectrogram_done
         return codes

@@ -47,17 +47,20 @@ class _History:
         self.constant = np.ones(N_FEATURES, dtype=bool)
         self.scale: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def push(self, row: np.ndarray) -> None:
+    def push(self, row: np.ndarray) -> bool:
+        """Keep `row` (every stride-th); True when the statistics were refreshed."""
         self._offered += 1
         if (self._offered - 1) % self.stride:
-            return
+            return False
         self.rows[self.count % len(self.rows)] = row
         self.count += 1
-        if self.count <= 2 * WARM_UP_FRAMES or self.count % self.refresh == 0:
-            filled = self.rows[:min(self.count, len(self.rows))]
-            self.ordered = np.sort(filled, axis=0)
-            self.constant = _constant_columns(filled)
-            self.scale = robust_scale(self.ordered, min_spread=self.min_spread)
+        if self.count > 2 * WARM_UP_FRAMES and self.count % self.refresh:
+            return False
+        filled = self.rows[:min(self.count, len(self.rows))]
+        self.ordered = np.sort(filled, axis=0)
+        self.constant = _constant_columns(filled)
+        self.scale = robust_scale(self.ordered, min_spread=self.min_spread)
+        return True
 
     def normalise(self, value: np.ndarray) -> np.ndarray:
         """`value`'s place in the history, as `robust_normalise` places a song's values."""
@@ -104,8 +107,7 @@ class LiveFeatures:
             self._step(code)
 
     def _step(self, code: np.ndarray) -> None:
-        previous_blur1 = self._values.get(1)
-        previous_blur1 = None if previous_blur1 is None else previous_blur1.copy()
+        previous_blur1 = self._values.get(1)  # replaced, not changed in place, below
         for level in self.levels:
             smoothed = self._smoothed[level]
             smoothed = code.copy() if smoothed is None else smoothed + self._alpha[level] * (code - smoothed)
@@ -122,8 +124,7 @@ class LiveFeatures:
         moved = (np.zeros(N_FEATURES) if previous_blur1 is None
                  else np.abs(self._values[1] - previous_blur1))
         jumps = self._jumps
-        jumps.push(moved)
-        if jumps.count <= 2 * WARM_UP_FRAMES or jumps.count % jumps.refresh == 0:
+        if jumps.push(moved):
             self._jump_scale = np.percentile(jumps.ordered, [QUIET_PERCENTILE, FULL_PERCENTILE],
                                              axis=0)
         if jumps.count < 2 * WARM_UP_FRAMES:

@@ -21,7 +21,12 @@ def frame_centres(n_samples: int, *, sample_rate: int, fps: int) -> np.ndarray:
     Exact for any rate (no drift from an integer hop); round(duration * fps) frames.
     """
     n_frames = max(1, int(round(n_samples * fps / sample_rate)))
-    return np.round(np.arange(n_frames) * (sample_rate / fps)).astype(np.int64)
+    return centre_samples(np.arange(n_frames), sample_rate=sample_rate, fps=fps)
+
+
+def centre_samples(frames: np.ndarray, *, sample_rate: int, fps: int) -> np.ndarray:
+    """The sample each frame number in `frames` is centred on (offline and live alike)."""
+    return np.round(np.asarray(frames) * (sample_rate / fps)).astype(np.int64)
 
 
 @dataclass(frozen=True)

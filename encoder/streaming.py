@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from encoder.model_file import DEFAULT_MODEL_PATH
-from encoder.spectral import spectral_inputs
+from encoder.spectral import centre_samples, spectral_inputs
 
 
 class StreamingEncoder:
@@ -29,8 +29,6 @@ class StreamingEncoder:
         self.sample_rate = config.sample_rate
         self._before = config.window // 2 + max(config.lag_samples, default=0)  # history a frame needs
         self._after = config.window - config.window // 2                       # look-ahead it needs
-        hop = config.sample_rate / config.fps
-        self._keep = self._before + self._after + int(np.ceil(hop)) + 1
         # the ring holds samples [self._start, self._start + len(self._ring)) of the stream
         self._ring = np.zeros(self._before, dtype=np.float32)  # the silence before the stream
         self._start = -self._before
@@ -38,7 +36,7 @@ class StreamingEncoder:
         self.frames_done = 0
 
     def centre(self, frame: int) -> int:
-        return int(round(frame * self.sample_rate / self.config.fps))
+        return int(centre_samples(frame, sample_rate=self.sample_rate, fps=self.config.fps))
 
     def feed(self, samples: np.ndarray) -> np.ndarray:
         """Append mono float samples; returns the codes (k, 10) of the k frames now complete."""
@@ -50,7 +48,8 @@ class StreamingEncoder:
             ready += 1
         codes = np.zeros((0, self.config.code_size), dtype=np.float32)
         if ready > self.frames_done:
-            centres = np.array([self.centre(i) for i in range(self.frames_done, ready)])
+            centres = centre_samples(np.arange(self.frames_done, ready),
+                                     sample_rate=self.sample_rate, fps=self.config.fps)
             codes = self._codes(centres)
             self.frames_done = ready
         self._trim()
@@ -67,7 +66,7 @@ class StreamingEncoder:
     def _trim(self) -> None:
         """Drop what no future frame reads."""
         needed_from = self.centre(self.frames_done) - self._before
-        drop = min(max(needed_from - self._start, 0), max(len(self._ring) - self._keep, 0))
+        drop = max(needed_from - self._start, 0)
         if drop:
             self._ring = self._ring[drop:]
             self._start += drop

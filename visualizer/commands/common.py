@@ -4,12 +4,28 @@ parsing a size, resolving the first look early, and encoding songs with a progre
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 from visualizer.console import EXIT_BAD_INPUT, error_line, fail, progress_bar, warning_line
 
 DEFAULT_ANIMATION = "kaleidoscope"
+
+# Options that mean the same in `davis play`, `davis live` (and `davis render`: the preset).
+PresetOption = Annotated[Optional[str], typer.Option(
+    "--preset", help="A preset name, number (davis presets list) or .json path.",
+    show_default=False)]
+StartAnimationOption = Annotated[Optional[str], typer.Option(
+    "--animation", "-a", help="Animation to start with (davis animations lists them).",
+    show_default=False)]
+WindowedOption = Annotated[bool, typer.Option(
+    "--windowed", "-w", help="A resizable window instead of fullscreen.")]
+WindowSizeOption = Annotated[Optional[str], typer.Option(
+    "--size", help="Window size WxH (default: 1280x720 windowed, the desktop fullscreen).",
+    show_default=False)]
+ScreenshotOption = Annotated[Optional[Path], typer.Option(
+    "--screenshot", help="Save the last frame shown as PNG when quitting.", show_default=False)]
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import parse_size, resolve_look
+from visualizer.commands.common import (PresetOption, ScreenshotOption, StartAnimationOption,
+                                        WindowSizeOption, WindowedOption, parse_size, resolve_look)
 from visualizer.commands.encode import ModelOption
 from visualizer.commands.play import choose_terminal, run_session
 from visualizer.console import fail, out
@@ -23,17 +24,10 @@ def live(
                                                     "the loopback.")] = False,
     list_devices: Annotated[bool, typer.Option("--list-devices",
                                                help="List the inputs and exit.")] = False,
-    animation: Annotated[Optional[str], typer.Option(
-        "--animation", "-a", help="Animation to start with (davis animations lists them).",
-        show_default=False)] = None,
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", help="A preset name, number (davis presets list) or .json path.",
-        show_default=False)] = None,
-    windowed: Annotated[bool, typer.Option("--windowed", "-w", help="A resizable window instead "
-                                                                  "of fullscreen.")] = False,
-    size: Annotated[Optional[str], typer.Option(
-        "--size", help="Window size WxH (default: 1280x720 windowed, the desktop fullscreen).",
-        show_default=False)] = None,
+    animation: StartAnimationOption = None,
+    preset: PresetOption = None,
+    windowed: WindowedOption = False,
+    size: WindowSizeOption = None,
     terminal: Annotated[bool, typer.Option(
         "--terminal", "-t", help="Draw in this terminal instead of a window; automatic when "
                                  "there is no display.")] = False,
@@ -46,9 +40,7 @@ def live(
     duration: Annotated[Optional[float], typer.Option(
         "--duration", min=0.0, help="Quit after this many seconds (for scripts).",
         show_default=False)] = None,
-    screenshot: Annotated[Optional[Path], typer.Option(
-        "--screenshot", help="Save the last frame shown as PNG when quitting.",
-        show_default=False)] = None,
+    screenshot: ScreenshotOption = None,
     save_codes: Annotated[Optional[Path], typer.Option(
         "--save-codes", help="On quitting, write the raw 10-number codes computed live to this "
                              ".npy file (to compare with davis encode, or to study the input).",

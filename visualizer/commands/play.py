@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import encode_songs, parse_size, resolve_look
+from visualizer.commands.common import (PresetOption, ScreenshotOption, StartAnimationOption,
+                                        WindowSizeOption, WindowedOption, encode_songs, parse_size,
+                                        resolve_look)
 from visualizer.commands.encode import ModelOption, SongsArgument
 from visualizer.console import fail, warning_line
 
 
 def play(
     songs: SongsArgument = None,
-    animation: Annotated[Optional[str], typer.Option(
-        "--animation", "-a", help="Animation to start with (davis animations lists them).",
-        show_default=False)] = None,
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", help="A preset name, number (davis presets list) or .json path.",
-        show_default=False)] = None,
-    windowed: Annotated[bool, typer.Option("--windowed", "-w", help="A resizable window instead "
-                                                                  "of fullscreen.")] = False,
-    size: Annotated[Optional[str], typer.Option(
-        "--size", help="Window size WxH (default: 1280x720 windowed, the desktop fullscreen).",
-        show_default=False)] = None,
+    animation: StartAnimationOption = None,
+    preset: PresetOption = None,
+    windowed: WindowedOption = False,
+    size: WindowSizeOption = None,
     shuffle: Annotated[bool, typer.Option("--shuffle", help="Play the songs in random order.")] = False,
     loop: Annotated[bool, typer.Option("--loop", help="Start over after the last song.")] = False,
     seed: Annotated[Optional[int], typer.Option(
@@ -44,9 +38,7 @@ def play(
     duration: Annotated[Optional[float], typer.Option(
         "--duration", min=0.0, help="Quit once the song clock reaches this many seconds "
                                     "(for scripts).", show_default=False)] = None,
-    screenshot: Annotated[Optional[Path], typer.Option(
-        "--screenshot", help="Save the last frame shown as PNG when quitting.",
-        show_default=False)] = None,
+    screenshot: ScreenshotOption = None,
     model: ModelOption = None,
 ) -> None:
     """Play songs with live visuals, fullscreen or in the terminal (keys: H for help, Q to quit).

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import encode_songs, parse_size, resolve_look
+from visualizer.commands.common import PresetOption, encode_songs, parse_size, resolve_look
 from visualizer.commands.encode import ModelOption
 from visualizer.console import fail, out, progress_bar, warning_line
 
@@ -31,9 +31,7 @@ def render(
     animation: Annotated[Optional[str], typer.Option(
         "--animation", "-a", help="Animation to show (davis animations lists them).",
         show_default=False)] = None,
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", help="A preset name, number (davis presets list) or .json path.",
-        show_default=False)] = None,
+    preset: PresetOption = None,
     size: Annotated[str, typer.Option("--size", help="Video size WxH (both even).")] = "1920x1080",
     fps: Annotated[int, typer.Option("--fps", min=1, max=240, help="Frames per second.")] = 60,
     seed: Annotated[int, typer.Option(
