@@ -22,7 +22,13 @@ import numpy as np
 
 from encoder.features import BLUR_LEVELS, FPS, N_FEATURES
 from encoder.pulses import FULL_PERCENTILE, MIN_FULL_JUMP, QUIET_PERCENTILE
-from encoder.smoothing import MIN_CODE_SPREAD, _constant_columns, robust_blend, robust_scale
+from encoder.smoothing import (
+    MIN_CODE_SPREAD,
+    _constant_columns,
+    robust_blend,
+    robust_scale,
+    sorted_percentiles,
+)
 
 REFRESH_S = 0.25           # how often the normalisation statistics are recomputed
 MIN_HISTORY_S = 10.0
@@ -36,12 +42,13 @@ class _History:
     its sorted columns and robust scale."""
 
     def __init__(self, capacity: int, refresh: int, min_spread: float = 0.0,
-                 stride: int = 1) -> None:
+                 stride: int = 1, phase: int = 0) -> None:
         self.rows = np.zeros((max(1, capacity // stride), N_FEATURES))
         self.count = 0
         self.stride = stride  # keep every stride-th row: a slow level needs no more
         self._offered = 0
         self.refresh = max(1, refresh // stride)
+        self.phase = phase  # histories with different phases refresh on different frames
         self.min_spread = min_spread
         self.ordered = np.zeros((0, N_FEATURES))
         self.constant = np.ones(N_FEATURES, dtype=bool)
@@ -54,24 +61,52 @@ class _History:
             return False
         self.rows[self.count % len(self.rows)] = row
         self.count += 1
-        if self.count > 2 * WARM_UP_FRAMES and self.count % self.refresh:
+        if self.count > 2 * WARM_UP_FRAMES and (self.count + self.phase) % self.refresh:
             return False
-        filled = self.rows[:min(self.count, len(self.rows))]
-        self.ordered = np.sort(filled, axis=0)
-        self.constant = _constant_columns(filled)
+        self.ordered = np.sort(self.rows[:min(self.count, len(self.rows))], axis=0)
+        self.constant = _constant_columns(self.ordered[[0, -1]])
         self.scale = robust_scale(self.ordered, min_spread=self.min_spread)
         return True
 
-    def normalise(self, value: np.ndarray) -> np.ndarray:
-        """`value`'s place in the history, as `robust_normalise` places a song's values."""
-        if self.count < WARM_UP_FRAMES:
-            return np.full(N_FEATURES, 0.5)
-        n = len(self.ordered)
-        ranks = (self.ordered < value).sum(axis=0) + (self.ordered <= value).sum(axis=0) - 1
-        quantile = np.clip(ranks / (2.0 * max(n - 1, 1)), 0.0, 1.0)
-        result = robust_blend(quantile, value, *self.scale)
-        result[self.constant] = 0.5
-        return np.clip(result, 0.0, 1.0)
+
+
+class _Levels:
+    """Every level's sorted history side by side, padded with +inf, so one set of array
+    operations places all levels' newest values at once (the per-frame work of `davis live`).
+    Stored (levels, features, frames): counting along the contiguous last axis is fastest."""
+
+    def __init__(self, histories: list[_History]) -> None:
+        size = max(len(history.rows) for history in histories)
+        self.ordered = np.full((len(histories), N_FEATURES, size), np.inf)
+        self.sizes = np.ones(len(histories))
+        self.scale = np.zeros((3, len(histories), N_FEATURES))
+        self.scale[2] = 1.0
+        self.constant = np.ones((len(histories), N_FEATURES), dtype=bool)
+        self.warm = np.zeros(len(histories), dtype=bool)
+
+    def refresh(self, index: int, history: _History) -> None:
+        n = len(history.ordered)
+        self.ordered[index, :, :n] = history.ordered.T
+        self.ordered[index, :, n:] = np.inf
+        self.sizes[index] = n
+        self.scale[:, index] = history.scale
+        self.constant[index] = history.constant
+        self.warm[index] = history.count >= WARM_UP_FRAMES
+
+    def normalise(self, values: np.ndarray) -> np.ndarray:
+        """(levels, 10) values -> their places in their histories, as `robust_normalise`
+        places a song's values; 0.5 for a level still warming up or a constant column."""
+        value = values[:, :, None]
+        ranks = (_count(self.ordered < value) + _count(self.ordered <= value)).astype(np.int64) - 1
+        quantile = np.clip(ranks / (2.0 * np.maximum(self.sizes - 1, 1))[:, None], 0.0, 1.0)
+        result = robust_blend(quantile, values, *self.scale)
+        result[self.constant | ~self.warm[:, None]] = 0.5
+        return np.clip(result, 0.0, 1.0, out=result)
+
+
+def _count(flags: np.ndarray) -> np.ndarray:
+    """How many are true along the last axis (summing bytes is several times numpy's bool sum)."""
+    return flags.view(np.uint8).sum(axis=-1, dtype=np.uint16)
 
 
 class LiveFeatures:
@@ -86,12 +121,14 @@ class LiveFeatures:
         self.fps = fps
         self.levels = tuple(levels)
         refresh = max(1, round(REFRESH_S * fps))
-        self._alpha = {level: 2.0 / (level + 1.0) for level in self.levels}
-        self._smoothed: dict[int, np.ndarray | None] = {level: None for level in self.levels}
-        self._history = {level: _History(self._history_frames(level), refresh, MIN_CODE_SPREAD,
-                                         stride=max(1, level // 100))
-                         for level in self.levels}
-        self._values = {level: np.full(N_FEATURES, 0.5) for level in self.levels}
+        self._index = {level: i for i, level in enumerate(self.levels)}
+        self._alpha = np.array([[2.0 / (level + 1.0)] for level in self.levels])
+        self._smoothed: np.ndarray | None = None  # (levels, 10), the causal averages
+        self._histories = [_History(self._history_frames(level), refresh, MIN_CODE_SPREAD,
+                                    stride=max(1, level // 100), phase=index)
+                           for index, level in enumerate(self.levels)]
+        self._places = _Levels(self._histories)
+        self._values = np.full((len(self.levels), N_FEATURES), 0.5)
         self._jumps = _History(round(JUMP_HISTORY_S * fps), refresh)
         self._strength = np.zeros(N_FEATURES)
         self._jump_scale = np.zeros((2, N_FEATURES))
@@ -107,26 +144,24 @@ class LiveFeatures:
             self._step(code)
 
     def _step(self, code: np.ndarray) -> None:
-        previous_blur1 = self._values.get(1)  # replaced, not changed in place, below
-        for level in self.levels:
-            smoothed = self._smoothed[level]
-            smoothed = code.copy() if smoothed is None else smoothed + self._alpha[level] * (code - smoothed)
-            self._smoothed[level] = smoothed
-            history = self._history[level]
-            history.push(smoothed)
-            self._values[level] = history.normalise(smoothed)
+        if self._smoothed is None:
+            self._smoothed = np.repeat(code[None], len(self.levels), axis=0)
+        else:
+            self._smoothed += self._alpha * (code - self._smoothed)
+        for index, history in enumerate(self._histories):
+            if history.push(self._smoothed[index]):
+                self._places.refresh(index, history)
+        previous = self._values  # replaced, not changed in place: earlier reads stay valid
+        self._values = self._places.normalise(self._smoothed)
         self.frames += 1
-        self._step_pulses(previous_blur1)
+        if 1 in self._index:
+            blur1 = self._index[1]
+            self._step_pulses(np.abs(self._values[blur1] - previous[blur1]))
 
-    def _step_pulses(self, previous_blur1: np.ndarray | None) -> None:
-        if 1 not in self._values:
-            return
-        moved = (np.zeros(N_FEATURES) if previous_blur1 is None
-                 else np.abs(self._values[1] - previous_blur1))
+    def _step_pulses(self, moved: np.ndarray) -> None:
         jumps = self._jumps
         if jumps.push(moved):
-            self._jump_scale = np.percentile(jumps.ordered, [QUIET_PERCENTILE, FULL_PERCENTILE],
-                                             axis=0)
+            self._jump_scale = sorted_percentiles(jumps.ordered, (QUIET_PERCENTILE, FULL_PERCENTILE))
         if jumps.count < 2 * WARM_UP_FRAMES:
             strength = np.zeros(N_FEATURES)
         else:
@@ -141,9 +176,9 @@ class LiveFeatures:
     def blur(self, level: int) -> np.ndarray:
         """The newest (10,) values of a blur level, in [0, 1]."""
         try:
-            return self._values[level]
+            return self._values[self._index[level]]
         except KeyError:
-            raise KeyError(f"no blur level {level}; have {sorted(self._values)}") from None
+            raise KeyError(f"no blur level {level}; have {sorted(self.levels)}") from None
 
     def pulse(self, decay_s: float) -> np.ndarray:
         """The newest (10,) pulse envelopes with time constant `decay_s` (tracked from the first

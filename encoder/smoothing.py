@@ -82,10 +82,20 @@ def robust_scale(ordered: np.ndarray, low_percentile: float = 5.0, high_percenti
                  min_spread: float = 0.0):
     """(low, high, spread) of `robust_normalise`'s linear map for a series sorted along its
     first axis (the whole song offline; the last seconds live), per column."""
-    low, high = np.percentile(ordered, [low_percentile, high_percentile], axis=0)
+    low, high = sorted_percentiles(ordered, (low_percentile, high_percentile))
     spread = np.maximum(np.maximum(high - low, min_spread),
                         MIN_BULK_FRACTION * (ordered[-1] - ordered[0]))
     return low, high, spread
+
+
+def sorted_percentiles(ordered: np.ndarray, percentiles) -> np.ndarray:
+    """`np.percentile(ordered, percentiles, axis=0)` (linear interpolation) of an array
+    already sorted along its first axis, without sorting it again."""
+    places = np.asarray(percentiles, dtype=np.float64) / 100.0 * (len(ordered) - 1)
+    below = np.floor(places).astype(np.int64)
+    above = np.minimum(below + 1, len(ordered) - 1)
+    weight = (places - below).reshape(-1, *([1] * (ordered.ndim - 1)))
+    return ordered[below] + weight * (ordered[above] - ordered[below])
 
 
 def robust_blend(quantile, x, low, high, spread):

@@ -6,6 +6,7 @@ device, and training): the few calls that differ between the two go through `_Op
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -46,7 +47,15 @@ class _Ops:
 
 
 def _numpy_hann(n: int, like) -> np.ndarray:
-    return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    return _hann(n)
+
+
+@functools.lru_cache(maxsize=4)
+def _hann(n: int) -> np.ndarray:
+    """Periodic Hann window, computed once per length (live encoding asks 60 times a second)."""
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    window.flags.writeable = False
+    return window
 
 
 def _numpy_map(function: Callable, chunks: range) -> list:

@@ -12,7 +12,7 @@ from visualizer.commands.common import (PresetOption, ScreenshotOption, StartAni
                                         WindowSizeOption, WindowedOption, parse_size, resolve_look)
 from visualizer.commands.encode import ModelOption
 from visualizer.commands.play import choose_terminal, run_session
-from visualizer.console import fail, out
+from visualizer.console import err, fail, out
 
 
 def live(
@@ -45,6 +45,12 @@ def live(
         "--save-codes", help="On quitting, write the raw 10-number codes computed live to this "
                              ".npy file (to compare with davis encode, or to study the input).",
         show_default=False)] = None,
+    osc: Annotated[Optional[str], typer.Option(
+        "--osc", metavar="HOST:PORT",
+        help="Also send every frame's 10 features, their pulses and the input level as OSC "
+             "over UDP, for other VJ tools: /davis/features and /davis/pulses (10 floats "
+             "each), /davis/feature/1..10 and /davis/pulse/1..10 (one float), /davis/level "
+             "(dBFS).", show_default=False)] = None,
     model: ModelOption = None,
 ) -> None:
     """Visualize what the computer is playing, or a microphone, with the learned features
@@ -61,6 +67,7 @@ def live(
     from visualizer.session import PlayOptions
 
     try:
+        sender = _open_osc(osc) if osc is not None and not list_devices else None
         devices = find_devices()
         if list_devices:
             _print_devices(devices)
@@ -81,7 +88,8 @@ def live(
 
     try:
         run_session({}, look, options, terminal=terminal, windowed=windowed, size=window_size,
-                    build=partial(build_live_parts, source))
+                        build=partial(build_live_parts, source, osc=sender,
+                                  report=None if terminal else _report_to_terminal))
     finally:
         source.close()
         if save_codes is not None:
@@ -102,6 +110,19 @@ def _open_source(device, model: Path | None, keep_codes: bool):
     source = LiveSource(capture, path, keep_codes=keep_codes)
     capture.start()
     return source
+
+
+def _report_to_terminal(text: str) -> None:
+    """A capture problem (or its end) as one line in the terminal that started the window."""
+    from rich.markup import escape
+
+    err.print(f"[yellow]live:[/] {escape(text)}", soft_wrap=True)
+
+
+def _open_osc(target: str):
+    from visualizer.live.osc import OscSender, parse_target
+
+    return OscSender(*parse_target(target))
 
 
 def _print_devices(devices) -> None:

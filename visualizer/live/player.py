@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from collections.abc import Callable
 
 from visualizer.clock import WallClock
 from visualizer.mapping import Mapping
@@ -40,13 +41,23 @@ class LiveClock(WallClock):
 
 
 class LivePlayer(Player):
-    """`Player` driven by a `LiveSource`; `frame()` pumps the input, then renders."""
+    """`Player` driven by a `LiveSource`; `frame()` pumps the input, then renders.
 
-    def __init__(self, renderer, source, rng: random.Random, clock: LiveClock) -> None:
+    Args:
+        osc: an `visualizer.live.osc.OscSender` that gets every frame's features, if any.
+        report: also prints capture problems (and recoveries) there, once each: the terminal
+            that started a window session.
+    """
+
+    def __init__(self, renderer, source, rng: random.Random, clock: LiveClock, *,
+                 osc=None, report: Callable[[str], None] | None = None) -> None:
         super().__init__(renderer, clock, playlist=None, features_for=None, rng=rng,
                          lookahead_s=0.0)
         self.source = source
+        self.osc = osc
+        self.report = report
         self._shown_problem: str | None = None
+        self._shown_osc_problem: str | None = None
 
     def start(self) -> None:
         if not self.state.locked:
@@ -58,7 +69,19 @@ class LivePlayer(Player):
     def frame(self) -> None:
         self.source.pump()
         self._show_problem(self.source.problem)
+        if self.osc is not None:
+            self._send_osc()
         self.renderer.render(self.song_time_s())
+
+    def _send_osc(self) -> None:
+        from visualizer.live.osc import PULSE_DECAY_S
+
+        features = self.source.features
+        self.osc.send(features.blur(1), features.pulse(PULSE_DECAY_S), self.source.level_db)
+        if self.osc.problem != self._shown_osc_problem:
+            self._shown_osc_problem = self.osc.problem
+            if self.osc.problem is not None:
+                self.notify(self.osc.problem, kind="error")
 
     def _show_problem(self, problem: str | None) -> None:
         if problem == self._shown_problem:
@@ -66,9 +89,11 @@ class LivePlayer(Player):
         self._shown_problem = problem
         self.state.messages = [m for m in self.state.messages if m.kind != "error"]
         if problem is None:
-            self.notify(f"Capturing {self.source.device_name} again")
+            text = self.notify(f"Capturing {self.source.device_name} again")
         else:
-            self.notify(f"{problem}; retrying", kind="error", seconds=PROBLEM_S)
+            text = self.notify(f"{problem}; retrying", kind="error", seconds=PROBLEM_S)
+        if self.report is not None:
+            self.report(text)
 
     def now(self, fps: float = 0.0) -> Snapshot:
         snapshot = super().now(fps)
@@ -80,10 +105,11 @@ class LivePlayer(Player):
         return super().perform(action)
 
 
-def build_live_parts(source, ctx, size: tuple[int, int], look, options):
+def build_live_parts(source, ctx, size: tuple[int, int], look, options, *, osc=None,
+                     report: Callable[[str], None] | None = None):
     """The `PlayerParts` of a live session (for `Session(build=...)`): renderer and
-    `LivePlayer` over `source`, with the first look applied; closing releases the renderer
-    and stops the capture."""
+    `LivePlayer` over `source` (`osc`, `report`: as `LivePlayer`'s), with the first look
+    applied; closing releases the renderer and stops the capture."""
     from visualizer.renderer import Renderer
     from visualizer.session import PlayerParts
 
@@ -91,8 +117,9 @@ def build_live_parts(source, ctx, size: tuple[int, int], look, options):
     clock = LiveClock()
     renderer = Renderer(ctx, size, look.animation, look.mapping or Mapping(tuple(range(10))),
                         seed=options.seed or 0, parameters=look.parameters)
-    player = LivePlayer(renderer, source, rng, clock)
+    player = LivePlayer(renderer, source, rng, clock, osc=osc, report=report)
     if look.preset is not None:
         player.apply_preset(look.preset.name, look.animation, look.mapping, look.parameters,
                             look.preset.overrides)
-    return PlayerParts(player, renderer, clock, None, [source.close, renderer.release])
+    closers = [source.close, renderer.release] + ([osc.close] if osc is not None else [])
+    return PlayerParts(player, renderer, clock, None, closers)
