@@ -1,10 +1,13 @@
 """Player speed: time to first frame with cached features, frame times, Python time per frame.
 
     python benchmarks/play.py [--animation kaleidoscope] [--size 1280x720] [--frames 300]
+    python benchmarks/play.py --transitions [--size 1280x720] [--frames 300]
 
 Targets (2-core CPU, Mesa llvmpipe): first frame under 1 s with cached features, Python work
-under 2 ms per frame, kaleidoscope at 60 fps or more at 1280x720. Starts Xvfb when there is
-no DISPLAY; audio goes to SDL's dummy driver.
+under 2 ms per frame, kaleidoscope at 60 fps or more at 1280x720. With --transitions: every
+animation's frame time alone, then the median frame during a blend of the two heaviest (both
+alive, each in its framebuffer, in every style) within 2x of the heavier alone. Starts Xvfb
+when there is no DISPLAY; audio goes to SDL's dummy driver.
 """
 
 from __future__ import annotations
@@ -37,25 +40,65 @@ def first_frame_s(animation: str, size: str, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def frame_loop(animation: str, size: tuple[int, int], frames: int) -> tuple[list[float], list[float]]:
+def frame_loop(animation: str, size: tuple[int, int], frames: int, *,
+               blend_to: str | None = None,
+               style: str | None = None) -> tuple[list[float], list[float]]:
     """Frame times and per-frame work (input, render, draw, swap) of the real session loop,
-    unthrottled."""
+    unthrottled; with `blend_to`, only frames drawn during blends (in `style`, of the default
+    length) back and forth between `animation` and that one, so that every stage of a blend's
+    progress is measured."""
     from encoder.audio import DEMO_SONG
     from encoder.batch import FeatureSource
     from visualizer.looks import Look
     from visualizer.session import PlayOptions, Session
+    from visualizer.transitions import DEFAULT_TRANSITION_S, TransitionSettings
     from visualizer.window import WindowOptions, open_window
 
     features = FeatureSource().get(DEMO_SONG).features
     window = open_window(WindowOptions(windowed=True, size=size), fps_limit=100000)
-    with Session(window, {DEMO_SONG: features}, Look(animation), PlayOptions(seed=0)) as session:
+    blend_s = DEFAULT_TRANSITION_S if blend_to else 0.0
+    options = PlayOptions(seed=0, transition=TransitionSettings(blend_s, style))
+    with Session(window, {DEMO_SONG: features}, Look(animation), options) as session:
+        renderer = session.renderer
         for _ in range(30):  # warm-up: shader compilation, first uploads
             session.step()
-        session.stats.clear()
-        for _ in range(frames):
+        if blend_to is None:
+            session.stats.clear()
+            for _ in range(frames):
+                session.step()
+            return list(session.stats.frame_times), list(session.stats.work_times)
+        frame_times: list[float] = []
+        work_times: list[float] = []
+        pair = (animation, blend_to)
+        while len(frame_times) < frames:
+            if renderer.animations_alive == 1:  # the last blend ended: blend back
+                # the next frame, which creates the new look, counts as a blend frame too
+                renderer.set_animation(pair[renderer.animation_name == animation])
             session.step()
-        window.ctx.finish()
-        return list(session.stats.frame_times), list(session.stats.work_times)
+            if renderer.animations_alive == 2:
+                frame_times.append(session.stats.frame_times[-1])
+                work_times.append(session.stats.work_times[-1])
+        return frame_times, work_times
+
+
+def transitions(size: tuple[int, int], frames: int, console: Console) -> None:
+    """Every animation alone, then blends of the two heaviest in every style."""
+    from visualizer.animations import animation_names
+    from visualizer.transitions import transition_styles
+
+    alone = {name: statistics.median(frame_loop(name, size, frames)[0]) * 1000
+             for name in animation_names()}
+    for name, ms in sorted(alone.items(), key=lambda item: item[1]):
+        console.print(f"{name:>14} alone: median {ms:6.2f} ms ({1000 / ms:.0f} fps)")
+    heavier, other = sorted(alone, key=alone.get, reverse=True)[:2]
+    console.print(f"blends of the two heaviest, {heavier} -> {other} "
+                  f"(target: median within 2x of {heavier} alone, {alone[heavier]:.2f} ms)")
+    for style in transition_styles():
+        times, _ = frame_loop(heavier, size, frames, blend_to=other, style=style)
+        ms = statistics.median(times) * 1000
+        console.print(f"{style:>14}: median {ms:6.2f} ms ({1000 / ms:.0f} fps), 99th "
+                      f"percentile {percentile(times, 99) * 1000:.2f} ms, "
+                      f"{ms / alone[heavier]:.2f}x {verdict(ms / alone[heavier], 2.0)}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -68,10 +111,16 @@ def main() -> None:
     parser.add_argument("--animation", default="kaleidoscope")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--transitions", action="store_true",
+                        help="frame times during blends of the two heaviest animations")
     args = parser.parse_args()
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     width, height = (int(v) for v in args.size.split("x"))
     console = Console()
+    if args.transitions:
+        with display():
+            transitions((width, height), args.frames, console)
+        return
     with display():
         startup = first_frame_s(args.animation, args.size)
         frame_times, work_times = frame_loop(args.animation, (width, height), args.frames)

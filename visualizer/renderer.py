@@ -6,6 +6,7 @@ frame at a song time and show it, write it or print it.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping as ValueMapping
 
 import moderngl
@@ -15,19 +16,87 @@ from encoder.features import Features
 from visualizer.animations import Animation, Frame, animation_class
 from visualizer.mapping import LiveParameterTrack, Mapping, ParameterTrack
 from visualizer.parameters import Parameter
+from visualizer.transitions import Blend, TransitionSettings, ease, pick_style
 
 MAX_STEP_S = 0.1  # a seek or a stall must not make a simulation jump
 
 
+class Layer:
+    """An outgoing look during a blend: its animation, its parameter track and the
+    framebuffer it keeps drawing into until the blend ends."""
+
+    def __init__(self, ctx, size: tuple[int, int], animation: Animation, track,
+                 values: dict[str, float], last_time_s: float | None, frame_index: int,
+                 own_clock: bool = False) -> None:
+        from visualizer.passes import RenderTarget
+
+        self.ctx = ctx
+        self.animation = animation
+        self.track = track
+        self.values = values
+        self.last_time_s = last_time_s
+        self.frame_index = frame_index
+        self.target = RenderTarget(ctx, size, depth=True)
+        # own_clock: the old song goes on from where it was while the new one starts
+        self._offset_s: float | None = None if own_clock else 0.0
+
+    def render(self, time_s: float) -> None:
+        if self._offset_s is None:
+            self._offset_s = (self.last_time_s or 0.0) - time_s
+        time_s += self._offset_s
+        dt = _step(self.last_time_s, time_s)
+        self.last_time_s = time_s
+        if self.track is not None:
+            self.values = self.track.values_at(time_s)
+        _draw(self.ctx, self.animation, self.target.framebuffer, dt, self.values, time_s,
+              self.frame_index, self.target.size)
+        self.frame_index += 1
+
+    def release(self) -> None:
+        self.animation.release()
+        self.ctx.detect_framebuffer(0).use()  # never leave a released framebuffer bound
+        self.target.release()
+
+
+def _step(last_time_s: float | None, time_s: float) -> float:
+    return 0.0 if last_time_s is None else min(max(time_s - last_time_s, 0.0), MAX_STEP_S)
+
+
+def _draw(ctx, animation: Animation, framebuffer, dt_s: float, values, time_s: float,
+          index: int, size: tuple[int, int]) -> None:
+    frame = Frame(time_s=time_s, dt_s=dt_s, index=index, size=size,
+                  values=animation.frame_values(values))
+    framebuffer.use()
+    framebuffer.clear(0.0, 0.0, 0.0, 1.0)
+    reset_gl_state(ctx)
+    animation.draw(frame, framebuffer)
+    reset_gl_state(ctx)
+
+
 class Renderer:
-    """Owns the animation and the offscreen framebuffer it draws into."""
+    """Owns the animation and the offscreen framebuffer it draws into.
+
+    With `transition` settings of more than 0 s, a new animation blends in from the old
+    one (both animating), and a new mapping's values glide to their targets, over that much
+    song time. `outgoing_every`: during a blend the look fading out is redrawn every this
+    many frames (its picture is reused in between and its motion catches up at the next
+    redraw); the player uses `PLAYER_OUTGOING_EVERY` (3) to cut a blend's extra cost, a
+    render 1.
+    """
 
     def __init__(self, ctx, size: tuple[int, int], animation: str, mapping: Mapping,
-                 seed: int = 0, parameters: tuple[Parameter, ...] | None = None) -> None:
+                 seed: int = 0, parameters: tuple[Parameter, ...] | None = None,
+                 transition: TransitionSettings | None = None, outgoing_every: int = 1) -> None:
         self.ctx = ctx
         self.size = size
         self.seed = seed
         self.mapping = mapping
+        self.transition = transition or TransitionSettings()
+        self.outgoing_every = outgoing_every
+        self.blend: Blend | None = None
+        self._glide: tuple[object, float | None] | None = None  # (old track, start time)
+        self._incoming = None  # RenderTarget the new animation draws into during a blend
+        self._style_rng = random.Random(seed)
         self.features = None  # a song's Features, or LiveFeatures (encoder.live_features)
         self._parameters: tuple[Parameter, ...] = ()
         self._track: ParameterTrack | LiveParameterTrack | None = None
@@ -70,26 +139,71 @@ class Renderer:
             self._track = LiveParameterTrack(self._parameters, self.mapping, self.features)
         self.values = {p.name: p.start_value for p in self._parameters}
 
+    @property
+    def animations_alive(self) -> int:
+        """How many animations hold GL objects now: 2 during a blend, else 1."""
+        return 1 + (self.blend is not None)
+
     def set_animation(self, name: str, mapping: Mapping | None = None,
-                      parameters: tuple[Parameter, ...] | None = None) -> None:
-        """Replace the animation (releasing every GL object of the old one first), optionally
-        with a new mapping and overridden parameters (from a preset)."""
-        self.animation.release()
+                      parameters: tuple[Parameter, ...] | None = None, *,
+                      soft: bool = True) -> None:
+        """Replace the animation, optionally with a new mapping and overridden parameters
+        (from a preset). With a transition the old one blends out (a blend already running
+        ends at once); without, or with `soft=False`, every GL object of the old one is
+        released first (the player cuts while paused: a still clock would hold a blend)."""
+        self._retire_animation(own_clock=False, soft=soft)
         if mapping is not None:
             self.mapping = mapping
         self.animation = self._create(name, parameters)
         self._last_time_s = None
         self._frame_index = 0
 
-    def set_mapping(self, mapping: Mapping) -> None:
+    def _retire_animation(self, own_clock: bool, soft: bool) -> None:
+        """With a transition the current animation becomes a blend's outgoing layer (a blend
+        already running ends at once); without, it is released."""
+        self._end_blend()
+        self._glide = None
+        if soft and self.blending_enabled:
+            outgoing = Layer(self.ctx, self.size, self.animation, self._track, self.values,
+                             self._last_time_s, self._frame_index, own_clock)
+            self.blend = Blend(self.ctx, outgoing, pick_style(self.transition, self._style_rng),
+                               self.transition.seconds, self._style_rng.random())
+        else:
+            self.animation.release()
+
+    @property
+    def blending_enabled(self) -> bool:
+        """Changes blend: a transition is set and there is an old look to blend from."""
+        return self.transition.seconds > 0 and self._track is not None
+
+    def set_mapping(self, mapping: Mapping, *, soft: bool = True) -> None:
+        """A new mapping; with a transition, the values glide from the old one's."""
+        if soft and self.blending_enabled:
+            self._glide = (self._track, None)
         self.mapping = mapping
         self._rebuild_track()
 
-    def set_features(self, features) -> None:
+    def set_features(self, features, mapping: Mapping | None = None, *,
+                     soft: bool = True) -> None:
         """A song's `Features` (values at the song time asked for), `LiveFeatures` (the newest
-        values, whatever the time) or None (every parameter at its default)."""
+        values, whatever the time) or None (every parameter at its default), optionally with
+        a new mapping.
+
+        A new song's features with a transition: the old song's picture goes on animating
+        with its own song time while a fresh animation of the same kind blends in."""
+        song_change = soft and features is not None and self.blending_enabled
+        name = self.animation.name
+        if song_change:
+            self._retire_animation(own_clock=True, soft=True)
+        self._glide = None  # the old mapping's values belong to the old features
+        if mapping is not None:
+            self.mapping = mapping
         self.features = features
-        self._rebuild_track()
+        if song_change:
+            self.animation = self._create(name, self._parameters)
+            self._frame_index = 0
+        else:
+            self._rebuild_track()
         self._last_time_s = None
 
     def feature_values(self, time_s: float):
@@ -102,24 +216,65 @@ class Renderer:
 
     def render(self, time_s: float) -> None:
         """Draw the frame for song time `time_s` into `self.framebuffer`."""
-        dt = 0.0 if self._last_time_s is None else min(max(time_s - self._last_time_s, 0.0), MAX_STEP_S)
+        dt = _step(self._last_time_s, time_s)
         self._last_time_s = time_s
         if self._track is not None:
-            self.values = self._track.values_at(time_s)
+            self.values = self._glided(self._track.values_at(time_s), time_s)
+        blend = self.blend
+        if blend is not None:
+            progress = blend.progress(time_s)
+            if progress >= 1.0:
+                self._end_blend()
+            else:
+                self._render_blend(blend, progress, dt, time_s)
+                return
         self.draw(dt, self.values, time_s)
+
+    def _glided(self, values: dict[str, float], time_s: float) -> dict[str, float]:
+        if self._glide is None:
+            return values
+        old_track, start_s = self._glide
+        if start_s is None:
+            self._glide = (old_track, start_s := time_s)
+        weight = ease((time_s - start_s) / self.transition.seconds)
+        if weight >= 1.0:
+            self._glide = None
+            return values
+        old = old_track.values_at(time_s)
+        return {name: old.get(name, value) + weight * (value - old.get(name, value))
+                for name, value in values.items()}
+
+    def _render_blend(self, blend: Blend, progress: float, dt: float, time_s: float) -> None:
+        from visualizer.passes import RenderTarget
+
+        if blend.frames_drawn % self.outgoing_every == 0:
+            blend.outgoing.render(time_s)
+        blend.frames_drawn += 1
+        if self._incoming is None:
+            self._incoming = RenderTarget(self.ctx, self.size, depth=True)
+        _draw(self.ctx, self.animation, self._incoming.framebuffer, dt, self.values, time_s,
+              self._frame_index, self.size)
+        self._frame_index += 1
+        reset_gl_state(self.ctx)
+        blend.composite(self._incoming.texture, self.framebuffer, progress, self.size)
+
+    def _end_blend(self) -> None:
+        """Release the outgoing animation and what the blend held."""
+        if self.blend is not None:
+            self.blend.release()
+            self.blend = None
+        if self._incoming is not None:
+            self.framebuffer.use()
+            self._incoming.release()
+            self._incoming = None
 
     def draw(self, dt_s: float, values: ValueMapping[str, float], time_s: float = 0.0) -> None:
         """Advance the animation by `dt_s` with these parameter values and draw the frame into
         `self.framebuffer` (what `render` does after reading the song's track; tests and
         tools that set values by hand call it directly)."""
-        frame = Frame(time_s=time_s, dt_s=dt_s, index=self._frame_index, size=self.size,
-                      values=self.animation.frame_values(values))
+        _draw(self.ctx, self.animation, self.framebuffer, dt_s, values, time_s,
+              self._frame_index, self.size)
         self._frame_index += 1
-        self.framebuffer.use()
-        self.framebuffer.clear(0.0, 0.0, 0.0, 1.0)
-        reset_gl_state(self.ctx)
-        self.animation.draw(frame, self.framebuffer)
-        reset_gl_state(self.ctx)
 
     def read_rgb(self) -> np.ndarray:
         """The last frame as an (height, width, 3) uint8 array, top row first."""
@@ -130,6 +285,7 @@ class Renderer:
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:
             return
+        self._end_blend()  # a blend in progress ends at once: the new size shows the new look
         old = (self.framebuffer, self._color, self._depth)
         self.size = size
         self._color = self.ctx.texture(size, 4)
@@ -142,6 +298,7 @@ class Renderer:
         self.animation.resize(size)
 
     def release(self) -> None:
+        self._end_blend()
         self.animation.release()
         # moderngl rebinds "the current framebuffer" after creating one: it must not be ours.
         self.ctx.detect_framebuffer(0).use()

@@ -23,6 +23,8 @@ from visualizer.pacing import FrameStats, Pacer
 from visualizer.player import Player
 from visualizer.renderer import Renderer
 from visualizer.status_line import StatusLine
+from visualizer.autopilot import AutopilotSettings
+from visualizer.transitions import PLAYER_OUTGOING_EVERY, TransitionSettings
 
 __all__ = ["Look", "PlayOptions", "PlayerParts", "Session", "build_player"]
 
@@ -39,6 +41,8 @@ class PlayOptions:
     duration_s: quit once the song clock reaches this (for scripts).
     screenshot: save the last frame shown as PNG on quitting.
     status_line: keep a one-line status up to date on stderr.
+    transition: how changes of look blend (`visualizer.transitions.TransitionSettings`).
+    autopilot: `--cycle`, `--cycle-presets`, `--favourites` (`AutopilotSettings`).
     """
 
     seed: int | None = None
@@ -49,6 +53,8 @@ class PlayOptions:
     fps_limit: int | None = None
     duration_s: float | None = None
     screenshot: Path | None = None
+    transition: TransitionSettings = field(default_factory=TransitionSettings)
+    autopilot: AutopilotSettings = field(default_factory=AutopilotSettings)
     status_line: bool = False
 
 
@@ -73,6 +79,7 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
     `Player` around them, with the first look applied. The song starts on `player.start()`."""
     from encoder.audio import song_title
     from visualizer.audio_output import open_audio
+    from visualizer.looks import LookChooser
     from visualizer.mapping import Mapping
     from visualizer.playlist import Playlist
 
@@ -84,9 +91,14 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
         lookahead = (options.sync_offset_ms / 1000 if options.sync_offset_ms is not None
                      else audio.latency_s)
         renderer = Renderer(ctx, size, look.animation, look.mapping or Mapping(tuple(range(10))),
-                            seed=options.seed or 0, parameters=look.parameters)
+                            seed=options.seed or 0, parameters=look.parameters,
+                            transition=options.transition,
+                            outgoing_every=PLAYER_OUTGOING_EVERY)
         closers.append(renderer.release)
-        player = Player(renderer, audio, playlist, features.__getitem__, rng, lookahead, song_title)
+        player = Player(renderer, audio, playlist, features.__getitem__, rng, lookahead,
+                        song_title, autopilot=options.autopilot.autopilot(),
+                        looks=LookChooser(rng, options.autopilot.presets,
+                                          options.autopilot.in_order))
         if look.preset is not None:
             player.apply_preset(look.preset.name, look.animation, look.mapping,
                                 look.parameters, look.preset.overrides)

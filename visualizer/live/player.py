@@ -4,8 +4,8 @@ what needs a song (seeking, the next song, pause, volume) says it is not availab
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from visualizer.clock import WallClock
 from visualizer.mapping import Mapping
@@ -50,9 +50,10 @@ class LivePlayer(Player):
     """
 
     def __init__(self, renderer, source, rng: random.Random, clock: LiveClock, *,
-                 osc=None, report: Callable[[str], None] | None = None) -> None:
+                 osc=None, report: Callable[[str], None] | None = None,
+                 autopilot=None, looks=None) -> None:
         super().__init__(renderer, clock, playlist=None, features_for=None, rng=rng,
-                         lookahead_s=0.0)
+                         lookahead_s=0.0, autopilot=autopilot, looks=looks)
         self.source = source
         self.osc = osc
         self.report = report
@@ -60,9 +61,8 @@ class LivePlayer(Player):
         self._shown_osc_problem: str | None = None
 
     def start(self) -> None:
-        if not self.state.locked:
-            self.renderer.set_mapping(Mapping.random(self.rng))
-        self.renderer.set_features(self.source.features)
+        mapping = None if self.state.locked else Mapping.random(self.rng)
+        self.renderer.set_features(self.source.features, mapping)
         self.title = self.source.device_name
         self.notify(f"Live: {self.title}", kind="title", seconds=4.0)
 
@@ -71,7 +71,9 @@ class LivePlayer(Player):
         self._show_problem(self.source.problem)
         if self.osc is not None:
             self._send_osc()
-        self.renderer.render(self.song_time_s())
+        time_s = self.song_time_s()
+        self.run_autopilot(self.source.features, time_s)
+        self.renderer.render(time_s)
 
     def _send_osc(self) -> None:
         from visualizer.live.osc import PULSE_DECAY_S
@@ -110,14 +112,21 @@ def build_live_parts(source, ctx, size: tuple[int, int], look, options, *, osc=N
     """The `PlayerParts` of a live session (for `Session(build=...)`): renderer and
     `LivePlayer` over `source` (`osc`, `report`: as `LivePlayer`'s), with the first look
     applied; closing releases the renderer and stops the capture."""
+    from visualizer.looks import LookChooser
     from visualizer.renderer import Renderer
     from visualizer.session import PlayerParts
+    from visualizer.transitions import PLAYER_OUTGOING_EVERY
 
     rng = random.Random(options.seed)
     clock = LiveClock()
     renderer = Renderer(ctx, size, look.animation, look.mapping or Mapping(tuple(range(10))),
-                        seed=options.seed or 0, parameters=look.parameters)
-    player = LivePlayer(renderer, source, rng, clock, osc=osc, report=report)
+                        seed=options.seed or 0, parameters=look.parameters,
+                        transition=options.transition,
+                        outgoing_every=PLAYER_OUTGOING_EVERY)
+    player = LivePlayer(renderer, source, rng, clock, osc=osc, report=report,
+                        autopilot=options.autopilot.autopilot(),
+                        looks=LookChooser(rng, options.autopilot.presets,
+                                          options.autopilot.in_order))
     if look.preset is not None:
         player.apply_preset(look.preset.name, look.animation, look.mapping, look.parameters,
                             look.preset.overrides)

@@ -10,8 +10,10 @@ from typing import Callable
 import numpy as np
 
 from encoder.features import Features
+from visualizer.autopilot import cues_at
 from visualizer.clock import FixedStepClock
 from visualizer.looks import Look, look_schedule
+from visualizer.transitions import TransitionSettings
 from visualizer.video.containers import DEFAULT_CRF, container_for
 from visualizer.video.soundtrack import soundtrack, soundtrack_rate
 from visualizer.video.writer import VideoWriter
@@ -43,12 +45,17 @@ def frame_count(duration_s: float, fps: int) -> int:
 def render_video(ctx, features: Features, song: Path, look: Look, output: Path, *,
                  size: tuple[int, int], fps: int, seed: int = 0, start_s: float = 0.0,
                  duration_s: float, crf: int | None = None, cycle_s: float | None = None,
-                 threads: int = 0, frame_hook: Callable[[np.ndarray], None] | None = None,
+                 presets=(), in_order: bool = False, threads: int = 0,
+                 transition: TransitionSettings | None = None,
+                 frame_hook: Callable[[np.ndarray], None] | None = None,
                  on_frame: Callable[[int], None] | None = None) -> RenderResult:
     """Render `duration_s` seconds of `song` from `start_s` into `output`, with its audio.
 
-    Frame i shows song time start_s + i / fps exactly. `on_frame(done)` is called after each
-    frame (for a progress bar); `frame_hook(i420_bytes)` sees every frame that is encoded.
+    Frame i shows song time start_s + i / fps exactly. With `cycle_s` the look changes as
+    the autopilot of `davis play --cycle` would change it (`visualizer.looks.look_schedule`;
+    to `presets`, in turn if `in_order`, else random looks); `transition` blends those
+    changes (none: hard cuts). `on_frame(done)` is called after each frame (for a progress
+    bar); `frame_hook(i420_bytes)` sees every frame that is encoded.
 
     Raises:
         DavisError (VideoError, AudioError): the output or the audio cannot be written/read.
@@ -61,11 +68,13 @@ def render_video(ctx, features: Features, song: Path, look: Look, output: Path, 
     n_frames = frame_count(duration_s, fps)
     rate = soundtrack_rate(song, container)
     audio = soundtrack(song, start_s, n_frames / fps, rate)
-    schedule = look_schedule(look, n_frames, fps, seed, cycle_s)
+    cues = cues_at(features, start_s + np.arange(n_frames) / fps) if cycle_s else None
+    schedule = look_schedule(look, n_frames, fps, seed, cycle_s, cues=cues, presets=presets,
+                             in_order=in_order, start_s=start_s)
     clock = FixedStepClock(fps, start_s)
     first = schedule[0]
     renderer = Renderer(ctx, size, first.animation, first.mapping, seed=seed,
-                        parameters=first.parameters)
+                        parameters=first.parameters, transition=transition)
     shown = [renderer.animation_name]
     started = time.perf_counter()
     try:
