@@ -372,3 +372,33 @@ def test_presets_commands_list_show_and_remove(cli, user_data):
     assert removed.exit_code == 0 and not saved.path.exists()
     missing = cli("presets", "show", "nothing-here")
     assert missing.exit_code == 2 and "no preset named" in missing.stderr
+
+
+def test_v_and_g_mark_a_favourite_that_a_new_process_plays(display, session, user_data, cli,
+                                                           tmp_path, tiny_model, helpers):
+    from visualizer.presets import favourite_presets
+
+    session.step()
+    press(display, "v")
+    assert pump_until(session, lambda: len(favourite_presets()) == 1)
+    (favourite,) = favourite_presets()
+    assert favourite.rating == 3 and shown(session).preset == favourite.name
+    assert any(m.text.startswith("Favourite ★★★☆☆") for m in shown(session).messages)
+    press(display, "g", "g")
+    assert pump_until(session, lambda: favourite_presets()[0].rating == 5)
+    press(display, "c")
+    assert pump_until(session, lambda: session.player.autopilot.enabled)
+    assert any(m.text.startswith("Autopilot on") for m in shown(session).messages)
+    session.close()
+
+    # a new process: the list shows it, and --favourites starts with exactly that look
+    listing = cli("presets", "list")
+    assert "★★★★★" in next(r for r in listing.stdout.splitlines() if favourite.name in r)
+    song_path = helpers.write_audio(tmp_path / "tune.wav", helpers.sine_sweep(2.0, 22050), 22050)
+    videos = {}
+    for name, args in {"favourites": ["--favourites"], "preset": ["--preset", favourite.name]}.items():
+        videos[name] = tmp_path / f"{name}.mp4"
+        result = cli("render", song_path, "-o", videos[name], "--model", tiny_model,
+                     "--size", "64x36", "--fps", "10", "--seed", "2", *args)
+        assert result.exit_code == 0, result.output
+    assert videos["favourites"].read_bytes() == videos["preset"].read_bytes()

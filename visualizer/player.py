@@ -16,6 +16,8 @@ from encoder.errors import DavisError
 from encoder.features import N_FEATURES, Features
 from visualizer.animations import animation_names
 from visualizer.audio_output import AudioOutput
+from visualizer.autopilot import Autopilot
+from visualizer.looks import Look, LookChooser
 from visualizer.mapping import Mapping
 from visualizer.playlist import Playlist
 from visualizer.renderer import Renderer
@@ -47,10 +49,13 @@ class Player:
         playlist: the songs, with `features_for(path)` giving their cached features.
         features_for: returns a song's Features (from the cache, already encoded).
         lookahead_s: features are read this far ahead of the heard audio (output latency).
+        autopilot: changes the look by itself when on (`--cycle`; the C key toggles it).
+        looks: where the autopilot's changes go (random looks unless given presets).
     """
 
     def __init__(self, renderer: Renderer, audio: AudioOutput, playlist: Playlist, features_for,
-                 rng: random.Random, lookahead_s: float, titles=None) -> None:
+                 rng: random.Random, lookahead_s: float, titles=None, *,
+                 autopilot: Autopilot | None = None, looks: LookChooser | None = None) -> None:
         self.renderer = renderer
         self.audio = audio
         self.playlist = playlist
@@ -58,6 +63,8 @@ class Player:
         self.rng = rng
         self.lookahead_s = lookahead_s
         self.titles = titles or (lambda path: path.stem)
+        self.autopilot = autopilot or Autopilot(enabled=False)
+        self.looks = looks or LookChooser(rng)
         self.state = PlayerState()
         self.features: Features | None = None
         self.title = ""
@@ -77,7 +84,18 @@ class Player:
                 self.state.finished = True
                 return
             self._load_song()
-        self.renderer.render(self.song_time_s() + self.lookahead_s)
+        time_s = self.song_time_s() + self.lookahead_s
+        self.run_autopilot(self.features, time_s)
+        self.renderer.render(time_s)
+
+    def run_autopilot(self, features, time_s: float) -> None:
+        """The autopilot's change of look, when one is due at this frame."""
+        if not self.autopilot.enabled:
+            return
+        if self.autopilot.due(time_s, self.autopilot.cue_at(features, time_s)):
+            look = self.looks.next_look(self.renderer.animation_name, self.state.preset_name)
+            self.show_look(look)
+            self.notify(f"Autopilot: {look.preset.name if look.preset else look.animation}")
 
     @property
     def finished(self) -> bool:
@@ -130,10 +148,19 @@ class Player:
             "next song": lambda: self.change_song(+1),
             "previous song": lambda: self.change_song(-1),
             "save preset": self.save_preset,
+            "autopilot": self.toggle_autopilot,
+            "favourite": self.toggle_favourite,
+            "rate": self.rate,
             "hud": self.toggle_hud,
             "help": self.toggle_help,
         }
         return actions[action]() if action in actions else None
+
+    @property
+    def soft_changes(self) -> bool:
+        """Changes of look blend (with the renderer's transition) unless paused: a still song
+        clock would hold the blend halfway, so a change while paused is a cut."""
+        return not self.audio.paused
 
     # --- songs ---
 
@@ -141,9 +168,11 @@ class Player:
         path = self.playlist.current
         self.features = self.features_for(path)
         self.title = self.features.title or self.titles(path)
-        if not self.state.locked:
-            self.renderer.set_mapping(Mapping.random(self.rng))
-        self.renderer.set_features(self.features)
+        mapping = None if self.state.locked else Mapping.random(self.rng)
+        if mapping is not None:
+            self.state.preset_name, self.state.overrides = None, {}
+        self.renderer.set_features(self.features, mapping, soft=self.soft_changes)
+        self.autopilot.restart()
         self.audio.load(path, self.features.duration_s)
         self.notify(self.title, kind="title", seconds=TITLE_S)
 
@@ -179,7 +208,8 @@ class Player:
     # --- the look ---
 
     def reshuffle(self) -> str:
-        self.renderer.set_mapping(Mapping.random(self.rng))
+        self.renderer.set_mapping(Mapping.random(self.rng), soft=self.soft_changes)
+        self.autopilot.restart()
         self.state.preset_name = None
         self.state.overrides = {}
         if self.state.locked:
@@ -195,9 +225,22 @@ class Player:
         current = names.index(self.renderer.animation_name) if self.renderer.animation_name in names else 0
         name = names[(current + delta) % len(names)]
         mapping = None if self.state.locked else Mapping.random(self.rng)
-        self.renderer.set_animation(name, mapping)
+        self.renderer.set_animation(name, mapping, soft=self.soft_changes)
         self.state.preset_name, self.state.overrides = None, {}
+        self.autopilot.restart()
         return self.notify(f"Animation: {name}")
+
+    def show_look(self, look: Look) -> None:
+        """Change to `look`: a preset's (applied as if loaded by its key), or an animation with
+        the look's mapping (kept when the mapping is locked)."""
+        if look.preset is not None:
+            self.apply_preset(look.preset.name, look.animation, look.mapping, look.parameters,
+                              look.preset.overrides)
+            return
+        mapping = None if self.state.locked else look.mapping
+        self.renderer.set_animation(look.animation, mapping, look.parameters,
+                                    soft=self.soft_changes)
+        self.state.preset_name, self.state.overrides = None, {}
 
     def save_preset(self) -> str:
         from visualizer.presets import save_new_preset
@@ -220,13 +263,69 @@ class Player:
         except DavisError as error:
             return self.notify(f"Preset {name_or_number}: {error.message}", kind="error")
         self.apply_preset(preset.name, animation, mapping, parameters, preset.overrides)
+        self.autopilot.restart()
         return self.notify(f"Loaded preset {preset.name} (mapping locked)")
 
     def apply_preset(self, name: str, animation: str, mapping: Mapping, parameters, overrides) -> None:
-        self.renderer.set_animation(animation, mapping, parameters)
+        self.renderer.set_animation(animation, mapping, parameters, soft=self.soft_changes)
         self.state.preset_name = name
         self.state.overrides = dict(overrides)
         self.state.locked = True
+
+    # --- the autopilot and favourites ---
+
+    def toggle_autopilot(self) -> str:
+        autopilot = self.autopilot
+        autopilot.enabled = not autopilot.enabled
+        autopilot.restart()
+        if not autopilot.enabled:
+            return self.notify("Autopilot off")
+        return self.notify(f"Autopilot on: a new look every {autopilot.period_s:g} s, "
+                           "sooner on a strong beat")
+
+    def toggle_favourite(self) -> str:
+        """V: the look showing becomes a favourite (saved as a preset first if it is not one),
+        or stops being one."""
+        return self._mark_favourite(lambda preset: None if preset.favourite else preset.rating)
+
+    def rate(self) -> str:
+        """G: one more star for the look showing (5 goes round to 1); makes it a favourite."""
+        return self._mark_favourite(lambda preset: (preset.rating or 0) % 5 + 1
+                                    if preset.favourite else preset.rating)
+
+    def _mark_favourite(self, new_rating) -> str:
+        """The look showing saved as a favourite, or its preset re-marked: `new_rating(preset)`
+        gives its rating (None on a favourite: unmark it)."""
+        from visualizer.presets import DEFAULT_RATING, find_preset, update_preset
+
+        if self.state.preset_name is None:
+            return self._save_favourite()
+        try:
+            preset = find_preset(self.state.preset_name)
+            rating = new_rating(preset)
+            if preset.favourite and rating is None:
+                changed = update_preset(preset, favourite=False)
+            else:
+                changed = update_preset(preset, favourite=True, rating=rating or DEFAULT_RATING)
+        except (OSError, DavisError) as error:
+            return self.notify(f"Could not mark preset {self.state.preset_name}: {error}",
+                               kind="error")
+        self.looks.update(changed)
+        if not changed.favourite:
+            return self.notify(f"{changed.name}: no longer a favourite")
+        return self.notify(f"Favourite {stars(changed.rating)}: {changed.name}")
+
+    def _save_favourite(self) -> str:
+        from visualizer.presets import DEFAULT_RATING, save_new_preset
+
+        try:
+            preset = save_new_preset(self.renderer.animation_name,
+                                     self.renderer.mapping.assignment(self.renderer.parameters),
+                                     self.state.overrides, favourite=True, rating=DEFAULT_RATING)
+        except (OSError, DavisError) as error:
+            return self.notify(f"Could not save the favourite: {error}", kind="error")
+        self.state.preset_name = preset.name
+        return self.notify(f"Favourite {stars(preset.rating)}: saved as preset {preset.name}")
 
     def toggle_hud(self) -> str:
         self.state.hud = not self.state.hud
@@ -236,3 +335,8 @@ class Player:
         self.state.help = not self.state.help
         return ""
 
+
+def stars(rating: int | None) -> str:
+    """A rating as five stars, filled up to it ("★★★☆☆")."""
+    filled = rating or 0
+    return "★" * filled + "☆" * (5 - filled)

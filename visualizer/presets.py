@@ -1,7 +1,10 @@
 """Presets: a saved look (animation + mapping + parameter overrides) as a small JSON file.
 
 User presets live in the user data folder and are searched before the shipped ones in
-`presets/`. Saving never overwrites: each save gets a new name.
+`presets/`; a user preset with a shipped preset's name (a shipped look marked as a
+favourite) takes its place. Saving a new look never overwrites: each save gets a new name.
+Marking a favourite or a rating rewrites only that file, atomically, keeping any keys this
+version does not know; files without those keys (older ones) read as not favourite.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from encoder.errors import DavisError
@@ -21,6 +24,11 @@ class PresetError(DavisError):
     """A preset that cannot be found or used."""
 
 
+DEFAULT_RATING = 3  # what a look marked as a favourite starts with
+KNOWN_KEYS = {"name", "animation", "mapping", "overrides", "created", "davis_version",
+              "favourite", "rating"}
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -29,14 +37,24 @@ class Preset:
     overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     created: str = ""
     davis_version: str = ""
+    favourite: bool = False
+    rating: int | None = None  # 1–5 stars, or None (unrated)
+    extra: dict = field(default_factory=dict)  # keys of newer versions, written back as read
     path: Path | None = None
     shipped: bool = False
 
     def to_json(self) -> str:
-        data = {"name": self.name, "animation": self.animation, "mapping": self.mapping,
-                "overrides": self.overrides, "created": self.created,
+        data = {**self.extra, "name": self.name, "animation": self.animation,
+                "mapping": self.mapping, "overrides": self.overrides, "created": self.created,
                 "davis_version": self.davis_version}
+        if self.favourite or self.rating is not None:
+            data.update(favourite=self.favourite, rating=self.rating)
         return json.dumps(data, indent=2) + "\n"
+
+    @property
+    def weight(self) -> int:
+        """How likely a random choice among favourites picks this one: its stars (3 unrated)."""
+        return self.rating or DEFAULT_RATING
 
     def resolve(self):
         """(animation name, Mapping, parameters with overrides), checked against the animation."""
@@ -85,10 +103,16 @@ def parse_preset(text: str, path: Path | None, shipped: bool = False) -> Preset:
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise PresetError(f"{where}: 'overrides' must be an object")
+    rating = data.get("rating")
+    if rating is not None and not valid_rating(rating):
+        raise PresetError(f"{where}: 'rating' must be a whole number from 1 to 5")
     name = str(data.get("name") or (path.stem if path else "preset"))
     return Preset(name=name, animation=data["animation"], mapping=data["mapping"],
                   overrides=overrides, created=str(data.get("created", "")),
-                  davis_version=str(data.get("davis_version", "")), path=path, shipped=shipped)
+                  davis_version=str(data.get("davis_version", "")),
+                  favourite=data.get("favourite") is True, rating=rating,
+                  extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
+                  path=path, shipped=shipped)
 
 
 def read_preset(path: Path, shipped: bool = False) -> Preset:
@@ -112,8 +136,50 @@ def list_presets() -> list[Preset]:
                 presets.append(read_preset(path, shipped))
             except PresetError:
                 continue
-        found += presets if shipped else sorted(presets, key=lambda p: (p.created, p.name))
+        if shipped:
+            found += presets
+            continue
+        position = {preset.path.stem: index for index, preset in enumerate(found)}
+        for preset in sorted(presets, key=lambda p: (p.created, p.name)):
+            if preset.path.stem in position:  # a user copy of a shipped preset: in its place
+                found[position[preset.path.stem]] = preset
+            else:
+                found.append(preset)
     return found
+
+
+def valid_rating(rating) -> bool:
+    """1 to 5 stars, a whole number (not a bool, not 4.0)."""
+    return type(rating) is int and 1 <= rating <= 5
+
+
+def favourite_presets() -> list[Preset]:
+    """The presets marked as favourites, in `list_presets` order."""
+    return [preset for preset in list_presets() if preset.favourite]
+
+
+def update_preset(preset: Preset, *, favourite: bool | None = None,
+                  rating: int | None = None) -> Preset:
+    """The preset marked (or unmarked) as a favourite and/or rated, written back atomically.
+
+    A user preset's own file is re-read first (so nothing written meanwhile is lost) and
+    replaced in one rename; a shipped preset gets a user copy under its name.
+    """
+    if rating is not None and not valid_rating(rating):
+        raise PresetError(f"a rating is 1 to 5 stars, not {rating}")
+    if preset.shipped or preset.path is None:
+        folder = user_presets_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{preset.name}.json"
+        current = read_preset(path) if path.is_file() else preset
+    else:
+        path = preset.path
+        current = read_preset(path)
+    changed = replace(current, path=path, shipped=False,
+                      favourite=current.favourite if favourite is None else favourite,
+                      rating=current.rating if rating is None else rating)
+    atomic_write_text(path, changed.to_json())
+    return changed
 
 
 def find_preset(name_or_path: str) -> Preset:
@@ -139,7 +205,8 @@ def find_preset(name_or_path: str) -> Preset:
 
 def save_new_preset(animation: str, mapping: dict[str, int],
                     overrides: dict[str, dict[str, float]] | None = None,
-                    stem: str | None = None) -> Preset:
+                    stem: str | None = None, *, favourite: bool = False,
+                    rating: int | None = None) -> Preset:
     """Write a new user preset under a fresh name `<stem>-<n>`; never replaces a file."""
     from visualizer import version
 
@@ -153,7 +220,8 @@ def save_new_preset(animation: str, mapping: dict[str, int],
         preset = Preset(name=name, animation=animation, mapping=dict(mapping),
                         overrides=dict(overrides or {}),
                         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                        davis_version=version(), path=path)
+                        davis_version=version(), favourite=favourite, rating=rating,
+                        path=path)
         if not path.exists():
             staging = folder / f".{name}.json.new"
             atomic_write_text(staging, preset.to_json())

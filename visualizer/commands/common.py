@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from encoder.errors import DavisError
+from visualizer.autopilot import MIN_CYCLE_S
 from visualizer.console import EXIT_BAD_INPUT, error_line, fail, progress_bar, warning_line
 
 DEFAULT_ANIMATION = "kaleidoscope"
@@ -26,6 +28,61 @@ WindowSizeOption = Annotated[Optional[str], typer.Option(
     show_default=False)]
 ScreenshotOption = Annotated[Optional[Path], typer.Option(
     "--screenshot", help="Save the last frame shown as PNG when quitting.", show_default=False)]
+TransitionOption = Annotated[float, typer.Option(
+    "--transition", min=0.0, help="Seconds of song time a change of look (animation, preset, "
+                                  "mapping) blends over; 0 for hard cuts.")]
+TransitionStyleOption = Annotated[Optional[str], typer.Option(
+    "--transition-style", help="How looks blend: crossfade, dissolve, radial, wipe, zoom, or "
+                               "any shaders/transitions/*.glsl (default: one at random each "
+                               "time).", show_default=False)]
+
+CycleOption = Annotated[Optional[float], typer.Option(
+    "--cycle", min=MIN_CYCLE_S, help="Autopilot: a new look (the next animation with a new mapping) "
+                             "every this many seconds of song time, sooner on a strong rise "
+                             "of the features near the end of the period (C toggles it in "
+                             "the player).", show_default=False)]
+CyclePresetsOption = Annotated[bool, typer.Option(
+    "--cycle-presets", help="The autopilot goes through the presets in turn (the favourites "
+                            "with --favourites) instead of random looks; on every 20 s unless "
+                            "--cycle says otherwise.")]
+FavouritesOption = Annotated[bool, typer.Option(
+    "--favourites", help="Only favourite presets (V marks one, G rates it): start with one and "
+                         "let the autopilot change between them, the better rated more often.")]
+
+
+def autopilot_settings(cycle_s: float | None, cycle_presets: bool, favourites: bool):
+    """--cycle, --cycle-presets and --favourites, checked (a clear error when there are no
+    presets to cycle through)."""
+    from visualizer.autopilot import DEFAULT_CYCLE_S, AutopilotSettings
+    from visualizer.presets import list_presets
+
+    if not (cycle_presets or favourites):
+        return AutopilotSettings(cycle_s)
+    presets = [preset for preset in list_presets() if preset.favourite or not favourites]
+    usable = []
+    for preset in presets:
+        try:
+            preset.resolve()
+        except DavisError as error:
+            warning_line(f"preset {preset.name} left out: {error.message}")
+        else:
+            usable.append(preset)
+    if not usable:
+        fail("no favourite presets yet: press V in davis play to mark one" if favourites
+             else "no usable presets to cycle through")
+    if cycle_presets and cycle_s is None:
+        cycle_s = DEFAULT_CYCLE_S
+    return AutopilotSettings(cycle_s, tuple(usable), in_order=cycle_presets)
+
+
+def transition_settings(seconds: float, style: str | None):
+    """--transition and --transition-style, checked (a clear error for an unknown style)."""
+    from visualizer.transitions import TransitionSettings
+
+    try:
+        return TransitionSettings(seconds, style)
+    except DavisError as error:
+        fail(str(error))
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:
@@ -40,11 +97,12 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return width, height
 
 
-def resolve_look(animation: str | None, preset_name: str | None):
-    """The first animation (and preset), checked before any slow work."""
+def resolve_look(animation: str | None, preset_name: str | None, autopilot=None, rng=None):
+    """The first look, checked before any slow work: the preset or animation asked for, else
+    (with `autopilot` settings that have presets) one of those, else the default animation."""
     from visualizer.animations import animation_class
+    from visualizer.looks import Look, LookChooser
     from visualizer.presets import find_preset
-    from visualizer.looks import Look
 
     if preset_name is not None:
         preset = find_preset(preset_name)
@@ -52,6 +110,8 @@ def resolve_look(animation: str | None, preset_name: str | None):
         if animation is not None and animation != name:
             warning_line(f"--animation {animation} ignored: preset {preset.name} is for {name}")
         return Look(name, mapping, parameters, preset)
+    if animation is None and autopilot is not None and autopilot.presets:
+        return LookChooser(rng, autopilot.presets, autopilot.in_order).first_look()
     name = animation or DEFAULT_ANIMATION
     animation_class(name)
     return Look(name)

@@ -8,11 +8,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import (PresetOption, ScreenshotOption, StartAnimationOption,
-                                        WindowSizeOption, WindowedOption, parse_size, resolve_look)
+from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
+                                        PresetOption, ScreenshotOption, StartAnimationOption,
+                                        TransitionOption, TransitionStyleOption, WindowedOption,
+                                        WindowSizeOption, autopilot_settings, parse_size,
+                                        resolve_look, transition_settings)
 from visualizer.commands.encode import ModelOption
 from visualizer.commands.play import choose_terminal, run_session
 from visualizer.console import err, fail, out
+from visualizer.transitions import DEFAULT_TRANSITION_S
 
 
 def live(
@@ -51,6 +55,11 @@ def live(
              "over UDP, for other VJ tools: /davis/features and /davis/pulses (10 floats "
              "each), /davis/feature/1..10 and /davis/pulse/1..10 (one float), /davis/level "
              "(dBFS).", show_default=False)] = None,
+    transition: TransitionOption = DEFAULT_TRANSITION_S,
+    transition_style: TransitionStyleOption = None,
+    cycle: CycleOption = None,
+    cycle_presets: CyclePresetsOption = False,
+    favourites: FavouritesOption = False,
     model: ModelOption = None,
 ) -> None:
     """Visualize what the computer is playing, or a microphone, with the learned features
@@ -59,6 +68,7 @@ def live(
     The model runs on the last 93 ms of input for every frame (60 per second); its features
     are smoothed and normalised causally, adapting to the input within a few seconds.
     """
+    import random
     import sys
 
     from encoder.errors import DavisError
@@ -66,6 +76,8 @@ def live(
     from visualizer.live.devices import pick_device
     from visualizer.session import PlayOptions
 
+    blending = transition_settings(transition, transition_style)
+    autopilot = autopilot_settings(cycle, cycle_presets, favourites)
     try:
         sender = _open_osc(osc) if osc is not None and not list_devices else None
         devices = find_devices()
@@ -78,17 +90,18 @@ def live(
     window_size = parse_size(size)
     terminal = choose_terminal(terminal, windowed, size)
     try:
-        look = resolve_look(animation, preset)
+        look = resolve_look(animation, preset, autopilot, random.Random(seed))
         source = _open_source(chosen, model, keep_codes=save_codes is not None)
     except DavisError as error:
         fail(str(error))
     options = PlayOptions(seed=seed, fps_limit=fps_limit, duration_s=duration,
-                          screenshot=screenshot, status_line=not terminal and sys.stderr.isatty())
+                          screenshot=screenshot, transition=blending, autopilot=autopilot,
+                          status_line=not terminal and sys.stderr.isatty())
     from visualizer.live.player import build_live_parts
 
     try:
         run_session({}, look, options, terminal=terminal, windowed=windowed, size=window_size,
-                        build=partial(build_live_parts, source, osc=sender,
+                    build=partial(build_live_parts, source, osc=sender,
                                   report=None if terminal else _report_to_terminal))
     finally:
         source.close()

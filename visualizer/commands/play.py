@@ -6,11 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import (PresetOption, ScreenshotOption, StartAnimationOption,
-                                        WindowSizeOption, WindowedOption, encode_songs, parse_size,
-                                        resolve_look)
+from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
+                                        PresetOption, ScreenshotOption, StartAnimationOption,
+                                        TransitionOption, TransitionStyleOption, WindowedOption,
+                                        WindowSizeOption, autopilot_settings, encode_songs,
+                                        parse_size, resolve_look, transition_settings)
 from visualizer.commands.encode import ModelOption, SongsArgument
 from visualizer.console import fail, warning_line
+from visualizer.transitions import DEFAULT_TRANSITION_S
 
 
 def play(
@@ -39,28 +42,37 @@ def play(
         "--duration", min=0.0, help="Quit once the song clock reaches this many seconds "
                                     "(for scripts).", show_default=False)] = None,
     screenshot: ScreenshotOption = None,
+    transition: TransitionOption = DEFAULT_TRANSITION_S,
+    transition_style: TransitionStyleOption = None,
+    cycle: CycleOption = None,
+    cycle_presets: CyclePresetsOption = False,
+    favourites: FavouritesOption = False,
     model: ModelOption = None,
 ) -> None:
     """Play songs with live visuals, fullscreen or in the terminal (keys: H for help, Q to quit).
 
     Songs not yet encoded are encoded first. The features drive the animation's parameters
-    through a random mapping: R reshuffles it, L locks it, S saves it as a preset.
+    through a random mapping: R reshuffles it, L locks it, S saves it as a preset, V marks
+    it as a favourite. C (or --cycle) turns on the autopilot, which changes the look by itself.
     """
+    import random
     import sys
 
     from encoder.errors import DavisError
     from visualizer.session import PlayOptions
 
     window_size = parse_size(size)
+    blending = transition_settings(transition, transition_style)
+    autopilot = autopilot_settings(cycle, cycle_presets, favourites)
     terminal = choose_terminal(terminal, windowed, size)
     try:
-        look = resolve_look(animation, preset)
+        look = resolve_look(animation, preset, autopilot, random.Random(seed))
     except DavisError as error:
         fail(str(error))
     features = encode_songs(songs, model)
     options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
                           shuffle=shuffle, loop=loop, fps_limit=fps_limit, duration_s=duration,
-                          screenshot=screenshot,
+                          screenshot=screenshot, transition=blending, autopilot=autopilot,
                           status_line=not terminal and sys.stderr.isatty())
     run_session(features, look, options, terminal=terminal, windowed=windowed, size=window_size)
 

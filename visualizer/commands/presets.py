@@ -15,17 +15,20 @@ app = typer.Typer(help="Saved looks (animation + mapping): list, show, remove. "
 
 @app.command("list")
 def list_command() -> None:
-    """List shipped and user presets; the number is the player's key 1–9."""
+    """List shipped and user presets; the number is the player's key 1–9, the stars a
+    favourite's rating (V and G in the player)."""
     from rich.table import Table
 
+    from visualizer.player import stars
     from visualizer.presets import list_presets, user_presets_folder
 
     table = Table(title="davis presets")
-    for column in ("#", "name", "animation", "kind", "created"):
-        table.add_column(column)
+    for column in ("#", "name", "animation", "favourite", "kind", "created"):
+        table.add_column(column, no_wrap=column == "name")
     for number, preset in enumerate(list_presets(), start=1):
         table.add_row(str(number), preset.name, preset.animation,
-                      "shipped" if preset.shipped else "user", preset.created[:16])
+                      stars(preset.rating) if preset.favourite else "",
+                      "shipped" if preset.shipped else "user", preset.created[:10])
     out.print(table)
     out.print(f"[dim]User presets: {user_presets_folder()}[/]")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import signal
 import threading
 import time
@@ -11,13 +12,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from visualizer.commands.common import PresetOption, encode_songs, parse_size, resolve_look
+from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
+                                        PresetOption, TransitionOption, TransitionStyleOption,
+                                        autopilot_settings, encode_songs, parse_size,
+                                        resolve_look, transition_settings)
 from visualizer.commands.encode import ModelOption
 from visualizer.console import fail, out, progress_bar, warning_line
+from visualizer.transitions import DEFAULT_TRANSITION_S
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EXIT_TERMINATED = 143   # 128 + SIGTERM
-MIN_CYCLE_S = 0.5
 
 
 def render(
@@ -45,10 +49,11 @@ def render(
     crf: Annotated[Optional[int], typer.Option(
         "--crf", min=0, max=63, help="Quality: lower is better and larger (H.264 0–51, VP9 "
                                      "0–63). Default: 20.", show_default=False)] = None,
-    cycle: Annotated[Optional[float], typer.Option(
-        "--cycle", min=MIN_CYCLE_S, help="Every this many seconds, change to the next "
-                                         "animation with a new mapping (default: one look "
-                                         "throughout).", show_default=False)] = None,
+    cycle: CycleOption = None,
+    cycle_presets: CyclePresetsOption = False,
+    favourites: FavouritesOption = False,
+    transition: TransitionOption = DEFAULT_TRANSITION_S,
+    transition_style: TransitionStyleOption = None,
     model: ModelOption = None,
 ) -> None:
     """Render a song's visuals to a video file with its audio (no window or display needed).
@@ -62,6 +67,8 @@ def render(
     from visualizer.video import check_output, check_size, frame_count, render_video
 
     video_size = parse_size(size)
+    blending = transition_settings(transition, transition_style)
+    autopilot = autopilot_settings(cycle, cycle_presets, favourites)
     if duration is not None and duration <= 0:
         raise typer.BadParameter("must be more than 0 seconds", param_hint="'--duration'")
     song_path = song if song is not None else DEMO_SONG
@@ -70,7 +77,7 @@ def render(
         container = check_output(output)
         if container.video_codec == "libx264" and crf is not None and crf > 51:
             raise DavisError(f"--crf {crf}: H.264 (for {output.suffix}) takes 0–51")
-        look = resolve_look(animation, preset)
+        look = resolve_look(animation, preset, autopilot, random.Random(seed))
         song_length = _song_length(song_path)
         if song_length is not None:
             _check_start(song_path, start, song_length)
@@ -104,7 +111,10 @@ def render(
 
             result = render_video(ctx, features, song_path, look, output, size=video_size,
                                   fps=fps, seed=seed, start_s=start, duration_s=duration,
-                                  crf=crf, cycle_s=cycle, on_frame=advance)
+                                  crf=crf, cycle_s=autopilot.period_s,
+                                  presets=autopilot.presets, in_order=autopilot.in_order,
+                                  transition=blending,
+                                  on_frame=advance)
             progress.update(task, status=f"{result.frames_per_second:.1f} fps")
     except KeyboardInterrupt:
         fail("interrupted: no video written", code=EXIT_INTERRUPTED)
