@@ -97,6 +97,11 @@ def test_wheel_holds_data_but_not_the_loss_curve(tmp_path):
                for name in names)
     for animation in ("particles", "lights", "kaleidoscope", "tunnel", "field"):
         assert f"visualizer/_data/shaders/{animation}/parameters.toml" in names
+    # `davis scenes new` writes from these; the shipped scenes come along
+    assert {"visualizer/_data/shaders/templates/scene.glsl",
+            "visualizer/_data/shaders/templates/scene.toml"} <= set(names)
+    assert len([name for name in names if name.startswith("visualizer/_data/shaders/scenes/")
+                and name.endswith("/scene.glsl")]) >= 3
     assert not [name for name in names if name.startswith(("tests/", "benchmarks/", "scripts/",
                                                             "data/", "docs/"))]
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))

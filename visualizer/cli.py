@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from visualizer.commands import animations, encode, live, play, presets, render, train
+from visualizer.commands import animations, encode, live, play, presets, render, scenes, train
 
 app = typer.Typer(
     name="davis",
@@ -46,3 +46,4 @@ app.command(name="encode")(encode.encode)
 app.command(name="train")(train.train)
 app.command(name="animations")(animations.animations)
 app.add_typer(presets.app, name="presets")
+app.add_typer(scenes.app, name="scenes")

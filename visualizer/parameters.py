@@ -100,15 +100,30 @@ class Parameter:
 
 def load_parameters(path: Path) -> tuple[str, tuple[Parameter, ...]]:
     """Read an animation's `parameters.toml`: its description and its parameter table."""
+    data = read_toml(path)
+    return str(data.get("description", "")), parameter_table(data, path)
+
+
+def read_toml(path: Path) -> dict:
+    """A TOML file as a dict (DavisError naming the file when it cannot be read or parsed)."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        description = str(data.get("description", ""))
-        parameters = tuple(Parameter(**entry) for entry in data.get("parameter", []))
-    except (OSError, tomllib.TOMLDecodeError, TypeError) as error:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise DavisError(f"bad parameter file ({error})", path) from None
+
+
+def parameter_table(data: dict, path: Path) -> tuple[Parameter, ...]:
+    """The checked `[[parameter]]` entries of a parameter file (or a scene's scene.toml)."""
+    entries = data.get("parameter", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise DavisError("bad parameter file ([[parameter]] must be a list of tables)", path)
+    try:
+        parameters = tuple(Parameter(**entry) for entry in entries)
+    except TypeError as error:
         raise DavisError(f"bad parameter file ({error})", path) from None
     names = [p.name for p in parameters]
     if len(set(names)) != len(names) or len(names) > 10:
         raise DavisError("parameter names must be unique and at most 10", path)
     for parameter in parameters:
         parameter.validate(str(path))
-    return description, parameters
+    return parameters

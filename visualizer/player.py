@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from encoder.errors import DavisError
 from encoder.features import N_FEATURES, Features
@@ -21,6 +22,8 @@ from visualizer.looks import Look, LookChooser
 from visualizer.mapping import Mapping
 from visualizer.playlist import Playlist
 from visualizer.renderer import Renderer
+from visualizer.scenes.inputs import SongSamples
+from visualizer.scenes.watch import SceneWatch
 from visualizer.snapshot import MappingRow, Message, Snapshot, format_time
 
 SEEK_STEP_S = 5.0
@@ -51,11 +54,14 @@ class Player:
         lookahead_s: features are read this far ahead of the heard audio (output latency).
         autopilot: changes the look by itself when on (`--cycle`; the C key toggles it).
         looks: where the autopilot's changes go (random looks unless given presets).
+        report: prints a line in the terminal that started a window session (problems the
+            user must see even when the message on screen is missed), or None.
     """
 
     def __init__(self, renderer: Renderer, audio: AudioOutput, playlist: Playlist, features_for,
                  rng: random.Random, lookahead_s: float, titles=None, *,
-                 autopilot: Autopilot | None = None, looks: LookChooser | None = None) -> None:
+                 autopilot: Autopilot | None = None, looks: LookChooser | None = None,
+                 report: Callable[[str], None] | None = None) -> None:
         self.renderer = renderer
         self.audio = audio
         self.playlist = playlist
@@ -68,6 +74,8 @@ class Player:
         self.state = PlayerState()
         self.features: Features | None = None
         self.title = ""
+        self.report = report
+        self.scene_watch = SceneWatch(self.notify, self.clear_errors, report)
 
     # --- the frame loop ---
 
@@ -86,6 +94,7 @@ class Player:
             self._load_song()
         time_s = self.song_time_s() + self.lookahead_s
         self.run_autopilot(self.features, time_s)
+        self.scene_watch.check(self.renderer)
         self.renderer.render(time_s)
 
     def run_autopilot(self, features, time_s: float) -> None:
@@ -94,8 +103,8 @@ class Player:
             return
         if self.autopilot.due(time_s, self.autopilot.cue_at(features, time_s)):
             look = self.looks.next_look(self.renderer.animation_name, self.state.preset_name)
-            self.show_look(look)
-            self.notify(f"Autopilot: {look.preset.name if look.preset else look.animation}")
+            if self.show_look(look):
+                self.notify(f"Autopilot: {look.preset.name if look.preset else look.animation}")
 
     @property
     def finished(self) -> bool:
@@ -124,10 +133,27 @@ class Player:
         return self.state.messages
 
     def notify(self, text: str, kind: str = "info", seconds: float = MESSAGE_S) -> str:
+        """Show a message: it replaces the one before (the title, and errors, stay for their
+        own time: a new message must not hide why something failed)."""
         if kind != "title":
-            self.state.messages = [m for m in self.state.messages if m.kind == "title"]
+            self.state.messages = [m for m in self.state.messages
+                                   if m.kind == "title" or (m.kind == "error" and kind != "error")]
         self.state.messages.append(Message(text, time.monotonic() + seconds, kind))
         return text
+
+    def clear_errors(self) -> None:
+        self.state.messages = [m for m in self.state.messages if m.kind != "error"]
+
+    def _switch(self, animation: str, mapping: Mapping | None, parameters=None) -> bool:
+        """Change the renderer's animation; a scene that cannot be shown (it does not
+        compile, asks for inputs davis does not give) leaves the current look as it is and
+        says why. Returns whether the change was made."""
+        try:
+            self.renderer.set_animation(animation, mapping, parameters, soft=self.soft_changes)
+        except DavisError as error:
+            self.scene_watch.failed(error)
+            return False
+        return True
 
     def perform(self, action: str) -> str | None:
         """Do an action of `visualizer.keys`; returns its message, or None for an action that
@@ -171,7 +197,8 @@ class Player:
         mapping = None if self.state.locked else Mapping.random(self.rng)
         if mapping is not None:
             self.state.preset_name, self.state.overrides = None, {}
-        self.renderer.set_features(self.features, mapping, soft=self.soft_changes)
+        self.renderer.set_features(self.features, mapping, soft=self.soft_changes,
+                                   samples=SongSamples(path))
         self.autopilot.restart()
         self.audio.load(path, self.features.duration_s)
         self.notify(self.title, kind="title", seconds=TITLE_S)
@@ -223,24 +250,29 @@ class Player:
     def change_animation(self, delta: int) -> str:
         names = animation_names()
         current = names.index(self.renderer.animation_name) if self.renderer.animation_name in names else 0
-        name = names[(current + delta) % len(names)]
         mapping = None if self.state.locked else Mapping.random(self.rng)
-        self.renderer.set_animation(name, mapping, soft=self.soft_changes)
+        for step in range(1, len(names)):  # a scene that cannot be shown is skipped
+            name = names[(current + step * delta) % len(names)]
+            if self._switch(name, mapping):
+                break
+        else:
+            return self.state.messages[-1].text
         self.state.preset_name, self.state.overrides = None, {}
         self.autopilot.restart()
         return self.notify(f"Animation: {name}")
 
-    def show_look(self, look: Look) -> None:
+    def show_look(self, look: Look) -> bool:
         """Change to `look`: a preset's (applied as if loaded by its key), or an animation with
-        the look's mapping (kept when the mapping is locked)."""
+        the look's mapping (kept when the mapping is locked). False: it could not be shown
+        (a broken scene), the current look stays."""
         if look.preset is not None:
-            self.apply_preset(look.preset.name, look.animation, look.mapping, look.parameters,
-                              look.preset.overrides)
-            return
+            return self.apply_preset(look.preset.name, look.animation, look.mapping,
+                                     look.parameters, look.preset.overrides)
         mapping = None if self.state.locked else look.mapping
-        self.renderer.set_animation(look.animation, mapping, look.parameters,
-                                    soft=self.soft_changes)
+        if not self._switch(look.animation, mapping, look.parameters):
+            return False
         self.state.preset_name, self.state.overrides = None, {}
+        return True
 
     def save_preset(self) -> str:
         from visualizer.presets import save_new_preset
@@ -262,15 +294,19 @@ class Player:
             animation, mapping, parameters = preset.resolve()
         except DavisError as error:
             return self.notify(f"Preset {name_or_number}: {error.message}", kind="error")
-        self.apply_preset(preset.name, animation, mapping, parameters, preset.overrides)
+        if not self.apply_preset(preset.name, animation, mapping, parameters, preset.overrides):
+            return self.state.messages[-1].text
         self.autopilot.restart()
         return self.notify(f"Loaded preset {preset.name} (mapping locked)")
 
-    def apply_preset(self, name: str, animation: str, mapping: Mapping, parameters, overrides) -> None:
-        self.renderer.set_animation(animation, mapping, parameters, soft=self.soft_changes)
+    def apply_preset(self, name: str, animation: str, mapping: Mapping, parameters,
+                     overrides) -> bool:
+        if not self._switch(animation, mapping, parameters):
+            return False
         self.state.preset_name = name
         self.state.overrides = dict(overrides)
         self.state.locked = True
+        return True
 
     # --- the autopilot and favourites ---
 

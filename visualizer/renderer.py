@@ -16,6 +16,7 @@ from encoder.features import Features
 from visualizer.animations import Animation, Frame, animation_class
 from visualizer.mapping import LiveParameterTrack, Mapping, ParameterTrack
 from visualizer.parameters import Parameter
+from visualizer.scenes.inputs import SceneInputs
 from visualizer.transitions import Blend, TransitionSettings, ease, pick_style
 
 MAX_STEP_S = 0.1  # a seek or a stall must not make a simulation jump
@@ -27,12 +28,13 @@ class Layer:
 
     def __init__(self, ctx, size: tuple[int, int], animation: Animation, track,
                  values: dict[str, float], last_time_s: float | None, frame_index: int,
-                 own_clock: bool = False) -> None:
+                 own_clock: bool = False, inputs: SceneInputs | None = None) -> None:
         from visualizer.passes import RenderTarget
 
         self.ctx = ctx
         self.animation = animation
         self.track = track
+        self.inputs = inputs
         self.values = values
         self.last_time_s = last_time_s
         self.frame_index = frame_index
@@ -49,7 +51,7 @@ class Layer:
         if self.track is not None:
             self.values = self.track.values_at(time_s)
         _draw(self.ctx, self.animation, self.target.framebuffer, dt, self.values, time_s,
-              self.frame_index, self.target.size)
+              self.frame_index, self.target.size, self.inputs)
         self.frame_index += 1
 
     def release(self) -> None:
@@ -63,9 +65,11 @@ def _step(last_time_s: float | None, time_s: float) -> float:
 
 
 def _draw(ctx, animation: Animation, framebuffer, dt_s: float, values, time_s: float,
-          index: int, size: tuple[int, int]) -> None:
+          index: int, size: tuple[int, int], inputs: SceneInputs | None = None) -> None:
+    now = (inputs.at(time_s, audio=animation.reads_audio)
+           if inputs is not None and animation.reads_song_inputs else None)
     frame = Frame(time_s=time_s, dt_s=dt_s, index=index, size=size,
-                  values=animation.frame_values(values))
+                  values=animation.frame_values(values), inputs=now)
     framebuffer.use()
     framebuffer.clear(0.0, 0.0, 0.0, 1.0)
     reset_gl_state(ctx)
@@ -84,7 +88,8 @@ class Renderer:
     render 1.
     """
 
-    def __init__(self, ctx, size: tuple[int, int], animation: str, mapping: Mapping,
+    def __init__(self, ctx, size: tuple[int, int], animation: str | type[Animation],
+                 mapping: Mapping,
                  seed: int = 0, parameters: tuple[Parameter, ...] | None = None,
                  transition: TransitionSettings | None = None, outgoing_every: int = 1) -> None:
         self.ctx = ctx
@@ -98,16 +103,19 @@ class Renderer:
         self._incoming = None  # RenderTarget the new animation draws into during a blend
         self._style_rng = random.Random(seed)
         self.features = None  # a song's Features, or LiveFeatures (encoder.live_features)
+        self.inputs = SceneInputs(None)  # what scenes read besides their parameters
         self._parameters: tuple[Parameter, ...] = ()
         self._track: ParameterTrack | LiveParameterTrack | None = None
         self._last_time_s: float | None = None
         self._frame_index = 0
         self.values: dict[str, float] = {}
+        created = self._make(animation)  # first: a scene that fails to compile leaks nothing
         self._color = ctx.texture(size, 4)
         self._depth = ctx.depth_renderbuffer(size)
         self.framebuffer = ctx.framebuffer(color_attachments=[self._color],
                                            depth_attachment=self._depth)
-        self.animation: Animation = self._create(animation, parameters)
+        self.animation: Animation = created
+        self._install(created, parameters)
 
     @property
     def texture(self):
@@ -123,12 +131,16 @@ class Renderer:
     def animation_name(self) -> str:
         return self.animation.name
 
-    def _create(self, name: str, parameters: tuple[Parameter, ...] | None = None) -> Animation:
-        cls = animation_class(name)
-        animation = cls(self.ctx, self.size, self.seed)
-        self._parameters = parameters or cls.parameters()
+    def _make(self, name: str | type[Animation]) -> Animation:
+        cls = name if isinstance(name, type) else animation_class(name)
+        return cls(self.ctx, self.size, self.seed)
+
+    def _install(self, animation: Animation,
+                 parameters: tuple[Parameter, ...] | None = None) -> None:
+        self.animation = animation
+        self._parameters = parameters or type(animation).parameters()
         self._rebuild_track()
-        return animation
+
 
     def _rebuild_track(self) -> None:
         if self.features is None:
@@ -150,13 +162,34 @@ class Renderer:
         """Replace the animation, optionally with a new mapping and overridden parameters
         (from a preset). With a transition the old one blends out (a blend already running
         ends at once); without, or with `soft=False`, every GL object of the old one is
-        released first (the player cuts while paused: a still clock would hold a blend)."""
+        released first (the player cuts while paused: a still clock would hold a blend).
+
+        The new animation is made first: when that fails (a scene that does not compile,
+        DavisError) nothing changes and the old one keeps running."""
+        created = self._make(name)
         self._retire_animation(own_clock=False, soft=soft)
         if mapping is not None:
             self.mapping = mapping
-        self.animation = self._create(name, parameters)
+        self._install(created, parameters)
         self._last_time_s = None
         self._frame_index = 0
+
+    def reload_animation(self) -> None:
+        """Make the current animation again from its files as saved now (a scene being
+        edited) and cut to it, keeping the mapping, the clock and the scene's motion.
+
+        Raises:
+            DavisError (SceneError): the saved version fails; the running one stays.
+        """
+        created = self._make(self.animation.name)
+        self._end_blend()
+        self._glide = None
+        old = self.animation
+        continue_from = getattr(created, "continue_from", None)
+        if continue_from is not None:
+            continue_from(old)
+        old.release()
+        self._install(created, None)
 
     def _retire_animation(self, own_clock: bool, soft: bool) -> None:
         """With a transition the current animation becomes a blend's outgoing layer (a blend
@@ -165,7 +198,7 @@ class Renderer:
         self._glide = None
         if soft and self.blending_enabled:
             outgoing = Layer(self.ctx, self.size, self.animation, self._track, self.values,
-                             self._last_time_s, self._frame_index, own_clock)
+                             self._last_time_s, self._frame_index, own_clock, self.inputs)
             self.blend = Blend(self.ctx, outgoing, pick_style(self.transition, self._style_rng),
                                self.transition.seconds, self._style_rng.random())
         else:
@@ -184,23 +217,25 @@ class Renderer:
         self._rebuild_track()
 
     def set_features(self, features, mapping: Mapping | None = None, *,
-                     soft: bool = True) -> None:
+                     soft: bool = True, samples=None) -> None:
         """A song's `Features` (values at the song time asked for), `LiveFeatures` (the newest
         values, whatever the time) or None (every parameter at its default), optionally with
-        a new mapping.
+        a new mapping. `samples` (`visualizer.scenes.inputs.SongSamples` or `LiveSamples`)
+        feed the audio texture of scenes that read one; None: silence.
 
         A new song's features with a transition: the old song's picture goes on animating
         with its own song time while a fresh animation of the same kind blends in."""
         song_change = soft and features is not None and self.blending_enabled
-        name = self.animation.name
+        created = self._make(self.animation.name) if song_change else None
         if song_change:
             self._retire_animation(own_clock=True, soft=True)
         self._glide = None  # the old mapping's values belong to the old features
         if mapping is not None:
             self.mapping = mapping
         self.features = features
-        if song_change:
-            self.animation = self._create(name, self._parameters)
+        self.inputs = SceneInputs(features, samples)
+        if created is not None:
+            self._install(created, self._parameters)
             self._frame_index = 0
         else:
             self._rebuild_track()
@@ -253,7 +288,7 @@ class Renderer:
         if self._incoming is None:
             self._incoming = RenderTarget(self.ctx, self.size, depth=True)
         _draw(self.ctx, self.animation, self._incoming.framebuffer, dt, self.values, time_s,
-              self._frame_index, self.size)
+              self._frame_index, self.size, self.inputs)
         self._frame_index += 1
         reset_gl_state(self.ctx)
         blend.composite(self._incoming.texture, self.framebuffer, progress, self.size)
@@ -273,7 +308,7 @@ class Renderer:
         `self.framebuffer` (what `render` does after reading the song's track; tests and
         tools that set values by hand call it directly)."""
         _draw(self.ctx, self.animation, self.framebuffer, dt_s, values, time_s,
-              self._frame_index, self.size)
+              self._frame_index, self.size, self.inputs)
         self._frame_index += 1
 
     def read_rgb(self) -> np.ndarray:

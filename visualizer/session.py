@@ -43,6 +43,8 @@ class PlayOptions:
     status_line: keep a one-line status up to date on stderr.
     transition: how changes of look blend (`visualizer.transitions.TransitionSettings`).
     autopilot: `--cycle`, `--cycle-presets`, `--favourites` (`AutopilotSettings`).
+    report: prints problems the user must not miss (a scene that fails to compile) in the
+        terminal that started a window session; None for the terminal front end.
     """
 
     seed: int | None = None
@@ -56,6 +58,7 @@ class PlayOptions:
     transition: TransitionSettings = field(default_factory=TransitionSettings)
     autopilot: AutopilotSettings = field(default_factory=AutopilotSettings)
     status_line: bool = False
+    report: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -96,7 +99,7 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
                             outgoing_every=PLAYER_OUTGOING_EVERY)
         closers.append(renderer.release)
         player = Player(renderer, audio, playlist, features.__getitem__, rng, lookahead,
-                        song_title, autopilot=options.autopilot.autopilot(),
+                        song_title, autopilot=options.autopilot.autopilot(), report=options.report,
                         looks=LookChooser(rng, options.autopilot.presets,
                                           options.autopilot.in_order))
         if look.preset is not None:

@@ -38,6 +38,7 @@ class Frame:
     index: int
     size: tuple[int, int]
     values: Mapping[str, float]
+    inputs: object | None = None  # scenes only: `visualizer.scenes.inputs.SceneInputsNow`
 
 
 class Animation(ABC):
@@ -51,6 +52,9 @@ class Animation(ABC):
 
     name: ClassVar[str]
     order: ClassVar[int] = 100  # position when cycling with N/P (the original's order first)
+    registered: ClassVar[bool] = True   # False: found another way (user scenes), not by name
+    reads_song_inputs: ClassVar[bool] = False  # True: the renderer fills `Frame.inputs`
+    reads_audio: bool = False   # with `reads_song_inputs`: the inputs carry the audio texture
 
     def __init__(self, ctx, size: tuple[int, int], seed: int = 0) -> None:
         self.ctx = ctx
@@ -60,7 +64,7 @@ class Animation(ABC):
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        if getattr(cls, "name", None):
+        if getattr(cls, "name", None) and cls.__dict__.get("registered", True):
             if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
                 raise DavisError(f"two animations are named {cls.name!r}")
             _REGISTRY[cls.name] = cls
@@ -142,17 +146,31 @@ class Animation(ABC):
 
 
 def animation_names() -> list[str]:
+    """The built-in animations in their order, then the scenes (shipped and the user's) by
+    name; a scene named like a built-in animation is hidden by it."""
+    from visualizer.scenes import scene_names
+
     _discover()
-    return sorted(_REGISTRY, key=lambda name: (_REGISTRY[name].order, name))
+    built_in = sorted(_REGISTRY, key=lambda name: (_REGISTRY[name].order, name))
+    return built_in + [name for name in scene_names() if name not in _REGISTRY]
 
 
 def animation_class(name: str) -> type[Animation]:
+    """The class of a built-in animation or a scene.
+
+    Raises:
+        UnknownAnimation: no such name. SceneError: the scene's files are bad.
+    """
     _discover()
-    try:
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
+    from visualizer.scenes import scene_class_named
+
+    cls = scene_class_named(name)
+    if cls is None:
         raise UnknownAnimation(f"unknown animation {name!r} "
-                               f"(available: {', '.join(sorted(_REGISTRY))})") from None
+                               f"(available: {', '.join(animation_names())})")
+    return cls
 
 
 def _discover() -> None:

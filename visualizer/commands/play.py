@@ -73,7 +73,8 @@ def play(
     options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
                           shuffle=shuffle, loop=loop, fps_limit=fps_limit, duration_s=duration,
                           screenshot=screenshot, transition=blending, autopilot=autopilot,
-                          status_line=not terminal and sys.stderr.isatty())
+                          status_line=not terminal and sys.stderr.isatty(),
+                          report=None if terminal else warning_line)
     run_session(features, look, options, terminal=terminal, windowed=windowed, size=window_size)
 
 

@@ -53,16 +53,18 @@ class LivePlayer(Player):
                  osc=None, report: Callable[[str], None] | None = None,
                  autopilot=None, looks=None) -> None:
         super().__init__(renderer, clock, playlist=None, features_for=None, rng=rng,
-                         lookahead_s=0.0, autopilot=autopilot, looks=looks)
+                         lookahead_s=0.0, autopilot=autopilot, looks=looks, report=report)
         self.source = source
         self.osc = osc
-        self.report = report
         self._shown_problem: str | None = None
         self._shown_osc_problem: str | None = None
 
     def start(self) -> None:
         mapping = None if self.state.locked else Mapping.random(self.rng)
-        self.renderer.set_features(self.source.features, mapping)
+        from visualizer.scenes.inputs import LiveSamples
+
+        self.renderer.set_features(self.source.features, mapping,
+                                   samples=LiveSamples(self.source))
         self.title = self.source.device_name
         self.notify(f"Live: {self.title}", kind="title", seconds=4.0)
 
@@ -73,6 +75,7 @@ class LivePlayer(Player):
             self._send_osc()
         time_s = self.song_time_s()
         self.run_autopilot(self.source.features, time_s)
+        self.scene_watch.check(self.renderer)
         self.renderer.render(time_s)
 
     def _send_osc(self) -> None:

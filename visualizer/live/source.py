@@ -12,6 +12,7 @@ from encoder.live_features import LiveFeatures
 from encoder.streaming import StreamingEncoder
 
 LEVEL_FLOOR_DB = -90.0
+RECENT_SAMPLES = 4096  # kept for the input level (the last 0.1 s) and scenes' audio texture
 
 
 class LiveSource:
@@ -55,14 +56,21 @@ class LiveSource:
                 if self.kept_codes is not None:
                     self.kept_codes.append(codes)
             window = self.encoder.sample_rate // 10
-            self._recent = np.concatenate([self._recent, samples])[-window:]
-            rms = float(np.sqrt(np.mean(np.square(self._recent, dtype=np.float64))))
+            self._recent = np.concatenate([self._recent, samples])[-RECENT_SAMPLES:]
+            rms = float(np.sqrt(np.mean(np.square(self._recent[-window:], dtype=np.float64))))
             self.level_db = max(20 * math.log10(rms), LEVEL_FLOOR_DB) if rms > 0 else LEVEL_FLOOR_DB
             new = len(codes)
         else:
             new = 0
         self.last_pump_s = time.perf_counter() - started
         return new
+
+    def recent_samples(self, count: int) -> np.ndarray:
+        """The newest `count` captured samples (silence in front before that many came)."""
+        recent = self._recent[-count:]
+        if len(recent) < count:
+            recent = np.concatenate([np.zeros(count - len(recent), np.float32), recent])
+        return recent
 
     def save_codes(self, path: Path) -> None:
         """The raw codes computed so far, (frames, 10) float32, as a .npy file (atomically)."""

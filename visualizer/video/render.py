@@ -13,6 +13,7 @@ from encoder.features import Features
 from visualizer.autopilot import cues_at
 from visualizer.clock import FixedStepClock
 from visualizer.looks import Look, look_schedule
+from visualizer.scenes.inputs import SongSamples
 from visualizer.transitions import TransitionSettings
 from visualizer.video.containers import DEFAULT_CRF, container_for
 from visualizer.video.soundtrack import soundtrack, soundtrack_rate
@@ -78,7 +79,7 @@ def render_video(ctx, features: Features, song: Path, look: Look, output: Path, 
     shown = [renderer.animation_name]
     started = time.perf_counter()
     try:
-        renderer.set_features(features)
+        renderer.set_features(features, samples=SongSamples(song))
         upcoming = iter(schedule[1:])
         change = next(upcoming, None)
         with VideoWriter(ctx, output, size, fps, crf=DEFAULT_CRF if crf is None else crf,
