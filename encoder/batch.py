@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +68,49 @@ class FeatureSource:
             return EncodeOutcome(path, error=error)
         except OSError as error:
             return EncodeOutcome(path, error=AudioError(f"cannot read ({error.strerror})", path))
+
+    def get_many(self, paths: Iterable[Path], *, force: bool = False,
+                 jobs: int | None = None) -> Iterator[EncodeOutcome]:
+        """`get` for many songs, in their order. On the CPU, the songs that are not cached are
+        encoded by `jobs` worker processes (default: one per core; `encoder.parallel`), each
+        result written to the cache as it comes; a song that fails is an outcome with its
+        error, and the rest go on."""
+        from encoder.inference import inference_device
+
+        paths = [Path(path) for path in paths]
+        ready: dict[int, EncodeOutcome] = {}
+        keys: dict[int, str] = {}
+        for index, path in enumerate(paths):
+            try:
+                if not path.is_file():
+                    raise AudioError("no such file" if not path.exists() else "not a file", path)
+                keys[index] = self.cache.key(path, self.model_path)
+                if not force and (features := self.cache.get(keys[index])) is not None:
+                    ready[index] = EncodeOutcome(path, features, from_cache=True)
+            except DavisError as error:
+                ready[index] = EncodeOutcome(path, error=error)
+            except OSError as error:
+                ready[index] = EncodeOutcome(path, error=AudioError(
+                    f"cannot read ({error.strerror})", path))
+        todo = [index for index in range(len(paths)) if index not in ready]
+        from encoder.parallel import encode_in_parallel, worker_count
+
+        workers = worker_count(jobs, len(todo))
+        if workers < 2 or inference_device(self.device) != "cpu":
+            for index, path in enumerate(paths):
+                yield ready[index] if index in ready else self.get(path, force=True)
+            return
+        encoded = encode_in_parallel([paths[index] for index in todo], self.model_path, workers)
+        try:
+            for index, path in enumerate(paths):
+                if index in ready:
+                    yield ready[index]
+                    continue
+                _, result = next(encoded)
+                if isinstance(result, DavisError):
+                    yield EncodeOutcome(path, error=result)
+                else:
+                    self.cache.put(keys[index], result)
+                    yield EncodeOutcome(path, result)
+        finally:
+            encoded.close()  # an interrupted consumer stops the workers at once

@@ -58,11 +58,14 @@ def _hann(n: int) -> np.ndarray:
     return window
 
 
+THREADS: int | None = None  # threads for the numpy spectrogram; None: one per core
+
+
 def _numpy_map(function: Callable, chunks: range) -> list:
     """Chunks on every core: numpy's FFT and BLAS release the GIL."""
     from concurrent.futures import ThreadPoolExecutor
 
-    workers = min(os.cpu_count() or 1, len(chunks))
+    workers = min(THREADS or os.cpu_count() or 1, len(chunks))
     if workers <= 1:
         return list(map(function, chunks))
     with ThreadPoolExecutor(workers) as pool:

@@ -45,6 +45,9 @@ def encode(
                                "format). Default: from --out's extension, else npz.",
         show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute even when cached.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Songs encoded at once, each in its own process (CPU). "
+                                    "Default: one per core.", show_default=False)] = None,
 ) -> None:
     """Compute the learned features of songs: 10 numbers per 1/60 s frame, smoothed at 7 levels.
 
@@ -70,9 +73,9 @@ def encode(
     failures = len(problems)
     with progress_bar() as progress:
         task = progress.add_task("Encoding", total=len(paths), status="")
-        for path in paths:
+        for outcome in source.get_many(paths, force=force, jobs=jobs):
+            path = outcome.path
             progress.update(task, status=path.name)
-            outcome = source.get(path, force=force)
             if outcome.error is None and path in destinations:
                 outcome.error = _write(outcome.features, destinations[path], chosen_format)
             if outcome.error is not None:

@@ -1,0 +1,108 @@
+"""Many songs on every core: worker processes each decode, analyse and encode whole songs
+with the numpy engine, and the parent hands the results back in the songs' order.
+
+Each worker loads the one model file itself (266 k weights: a few milliseconds), and runs
+its spectrogram on one thread, so two songs in flight use two cores fully where one song
+alone leaves the decoder's core idle half the time. At most `2 * workers` songs are in
+flight, so memory stays flat whatever the size of the library. Workers ignore Ctrl-C: the
+parent stops them, and since every cache entry is written atomically by the parent, an
+interrupted run leaves only complete entries.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from encoder.errors import AudioError, DavisError
+
+IN_FLIGHT_PER_WORKER = 2
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_WORKER = None  # the worker process's FeatureEncoder
+
+
+def worker_count(jobs: int | None, songs: int) -> int:
+    """Processes for `songs` songs: `jobs`, else one per core, never more than songs."""
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    return max(1, min(wanted, songs))
+
+
+def _start_worker(model_path: str) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    import encoder.spectral as spectral
+
+    spectral.THREADS = 1  # the other cores run the other workers
+    from encoder.inference import FeatureEncoder
+
+    _WORKER = FeatureEncoder(Path(model_path), "cpu", engine="numpy")
+
+
+def _encode_in_worker(path: str):
+    """("ok", levels, fps, title) or ("error", message, path): a DavisError does not survive
+    pickling with its path, so it travels as its parts."""
+    try:
+        features = _WORKER.encode_file(Path(path))
+    except DavisError as error:
+        return ("error", error.message, str(error.path) if error.path else None)
+    except MemoryError:
+        return ("error", "not enough memory to encode it", path)
+    return ("ok", features.levels, features.fps, features.title)
+
+
+@contextmanager
+def _one_blas_thread():
+    """Workers start with one BLAS thread each (read when numpy loads, so set in the
+    environment they inherit): OpenBLAS threads of several processes spinning on the same
+    cores made two workers slower than one process."""
+    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+    os.environ.update({name: "1" for name in BLAS_THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def encode_in_parallel(paths: list[Path], model_path: Path, workers: int) -> Iterator:
+    """Yield (path, Features or DavisError) for each path, in order."""
+    from encoder.features import Features
+
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with _one_blas_thread():
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path),))
+    pending: deque = deque()
+    queued = iter(paths)
+    try:
+        while True:
+            while len(pending) < IN_FLIGHT_PER_WORKER * workers:
+                path = next(queued, None)
+                if path is None:
+                    break
+                pending.append((path, pool.apply_async(_encode_in_worker, (str(path),))))
+            if not pending:
+                break
+            path, result = pending.popleft()
+            try:
+                outcome = result.get()
+            except Exception as error:  # a worker that died (killed, out of memory)
+                yield path, AudioError(f"encoding failed in a worker ({error})", path)
+                continue
+            if outcome[0] == "ok":
+                _, levels, fps, title = outcome
+                yield path, Features(levels=levels, fps=fps, title=title)
+            else:
+                _, message, where = outcome
+                yield path, AudioError(message, where)
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()  # after an interrupt or an error: stop what still runs

@@ -1,0 +1,63 @@
+"""A library on every core: worker processes give the same features as one process, in the
+songs' order, a bad file is one error among good results, and stopping part-way leaves the
+cache with complete entries only."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from encoder.batch import FeatureSource
+from encoder.cache import FeatureCache
+
+
+@pytest.fixture
+def library(songs):
+    paths = [songs.sweep("a.wav", seconds=2.0), songs.chord("b.flac", seconds=3.0),
+             songs.clicks("c.ogg", seconds=2.5), songs.sweep("d.wav", seconds=1.5, f0=200.0)]
+    broken = paths[0].parent / "broken.mp3"
+    broken.write_bytes(b"ID3 this is not audio at all" * 20)
+    return [paths[0], broken, *paths[1:]]
+
+
+def test_workers_give_one_process_s_features_in_order_and_a_bad_file_is_one_error(
+        library, tiny_model, tmp_path):
+    one = list(FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "one")).get_many(
+        library, jobs=1))
+    many = list(FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "many")).get_many(
+        library, jobs=2))
+    assert [outcome.path for outcome in many] == library  # in the songs' order
+    assert [outcome.error is None for outcome in many] == [True, False, True, True, True]
+    assert "broken.mp3" in str(many[1].error) and "decode" in str(many[1].error)
+    for a, b in zip(one, many):
+        if a.error is None:
+            for level, table in a.features.levels.items():
+                np.testing.assert_array_equal(table, b.features.levels[level])
+    cached = list(FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "many")).get_many(
+        library, jobs=2))
+    assert [o.from_cache for o in cached] == [True, False, True, True, True]
+
+
+def test_stopping_part_way_stops_the_workers_and_leaves_only_complete_entries(
+        library, tiny_model, tmp_path):
+    cache = FeatureCache(tmp_path / "cache")
+    outcomes = FeatureSource(tiny_model, "cpu", cache).get_many(library, jobs=2)
+    first = next(outcomes)
+    assert first.error is None
+    outcomes.close()  # what Ctrl-C does to the loop in `davis encode`
+    assert multiprocessing.active_children() == []  # no worker left running
+    entries = sorted(cache.folder.glob("*"))
+    assert entries and all(entry.suffix == ".npz" for entry in entries)  # no temporary files
+    for entry in entries:
+        from encoder.features import Features
+
+        Features.load_npz(entry)  # each one complete
+
+
+def test_davis_encode_a_folder_on_every_core(cli, library, tiny_model):
+    result = cli("encode", library[0].parent, "--model", tiny_model, "--jobs", "2")
+    assert result.exit_code == 2  # one song failed...
+    assert result.output.count("✓") == 4  # ...the four others were encoded
+    assert "broken.mp3" in result.output
