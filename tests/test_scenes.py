@@ -147,6 +147,17 @@ description = "Grey level."
     assert brightness[2] == pytest.approx(0.5 * 255, abs=2)  # mapped elsewhere: feature 5 is 0.5
 
 
+def test_a_scene_can_include_davis_shared_colour_helper(scenes, gl_context, released):  # noqa: F811
+    # an include in a comment stays a comment, whatever it names
+    write_scene(scenes, "red", '// see #include "common/blit.glsl" in davis\n'
+                '/*\n#include "common/nothing.glsl"\n*/\n#include "common/color.glsl"\n'
+                'void mainImage(out vec4 c, in vec2 p) { c = vec4(hsv(0.0, 1.0, 0.8), 1.0); }\n')
+    renderer = released(Renderer(gl_context, SIZE, "red", IDENTITY))
+    renderer.render(0.0)
+    pixels = renderer.read_rgb().reshape(-1, 3).mean(axis=0)
+    assert pixels == pytest.approx([0.8 * 255, 0, 0], abs=2)
+
+
 @pytest.mark.parametrize("glsl, line, words", [
     ("void mainImage(out vec4 c, in vec2 p) {\n    c = vec4(1.0);\n    c.x = nope;\n}\n", 3,
      "nope"),
@@ -154,6 +165,11 @@ description = "Grey level."
      "not an input davis gives"),
     ("void mainImage(out vec4 c, in vec2 p) {\n    c = texture(iChannel1, p);\n}\n", 2,
      "only iChannel0"),
+    # lines after an #include still count in the scene's own file
+    ('#include "common/color.glsl"\nvoid mainImage(out vec4 c, in vec2 p) {\n'
+     '    c = vec4(hsv(0.0, 1.0, 1.0), 1.0);\n    c.x = nope;\n}\n', 4, "nope"),
+    ('// a whole program is not a library\n#include "common/blit.glsl"\n' + SHADERTOY, 2,
+     "may include davis's shared GLSL (common/color.glsl)"),
 ])
 def test_a_broken_scene_names_its_file_and_line(scenes, gl_context, glsl, line, words):  # noqa: F811
     scene = write_scene(scenes, "broken", glsl)

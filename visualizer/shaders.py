@@ -15,34 +15,35 @@ from encoder.errors import DavisError
 from visualizer.resources import shaders_folder
 
 GLSL_VERSION = "#version 330 core"
-_INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$', re.MULTILINE)
+INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$', re.MULTILINE)
 STAGES = {"vertex_shader": "VERTEX_SHADER", "fragment_shader": "FRAGMENT_SHADER",
           "geometry_shader": "GEOMETRY_SHADER"}
+
+
+def expand_include(name: str, seen: set[str], lines: list[str],
+                   origins: list[tuple[str, int]]) -> None:
+    """Append `shaders/<name>` to `lines` with its own #includes resolved, skipping files in
+    `seen` (each file is pasted at most once), and each line's (file, line) to `origins`."""
+    seen.add(name)
+    path = shaders_folder() / name
+    if not path.is_file():
+        raise DavisError(f"shader file not found: {path}")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = INCLUDE.match(line)
+        if match is None:
+            lines.append(line)
+            origins.append((name, number))
+        elif match.group(1) not in seen:
+            expand_include(match.group(1), seen, lines, origins)
 
 
 @lru_cache(maxsize=None)
 def expanded_source(relative: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     """A shader file's text with its #includes resolved (each file at most once), and for
     each of its lines the (file, line number) it came from."""
-    root = shaders_folder()
-    seen: set[str] = set()
     lines: list[str] = []
     origins: list[tuple[str, int]] = []
-
-    def expand(name: str) -> None:
-        seen.add(name)
-        path = root / name
-        if not path.is_file():
-            raise DavisError(f"shader file not found: {path}")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            match = _INCLUDE.match(line)
-            if match is None:
-                lines.append(line)
-                origins.append((name, number))
-            elif match.group(1) not in seen:
-                expand(match.group(1))
-
-    expand(relative)
+    expand_include(relative, set(), lines, origins)
     return "\n".join(lines) + "\n", tuple(origins)
 
 

@@ -14,6 +14,9 @@
 // feature that the player picks at random; R reshuffles) and `NAME_integral` (NAME summed
 // over song time: use it for motion whose speed is a parameter, never iTime * NAME).
 //
+// `#include "common/color.glsl"` gives davis's hsv(h, s, v), the built-in animations' colour
+// helper.
+//
 // Save this file while `davis play --animation @SCENE@` runs and the picture reloads; a
 // mistake shows on screen with its line while the last good version keeps running.
 // Check it headless with `davis scenes check PATH`.

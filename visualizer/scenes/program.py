@@ -10,7 +10,8 @@ from pathlib import Path
 import moderngl
 
 from visualizer.scenes.catalogue import SceneError, SceneSpec
-from visualizer.shaders import GLSL_VERSION, name_lines
+from visualizer.resources import shaders_folder
+from visualizer.shaders import GLSL_VERSION, INCLUDE, expand_include, name_lines
 
 HEADER_NAME = "<davis scene header>"
 SHADERTOY_UNIFORMS = """\
@@ -57,6 +58,11 @@ def _without_comments(text: str) -> str:
     return _COMMENTS.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
+# moderngl expands `#include "x"` anywhere in a source, comments included, and raises
+# KeyError for a name it was not given
+_MODERNGL_INCLUDE = re.compile(r"#include(?=\s)")
+
+
 def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
@@ -84,12 +90,45 @@ def fragment_source(spec: SceneSpec, text: str) -> tuple[str, tuple[tuple[str, i
         header.append(f"uniform float {parameter.name};")
         header.append(f"uniform float {parameter.name}_integral;")
     header.append("out vec4 davis_color;")
-    user = text.splitlines()
+    user, user_origins = _with_includes(text, code, where)
     footer = FOOTER.splitlines()
     origins = ([(HEADER_NAME, n) for n in range(1, len(header) + 1)]
-               + [(where, n) for n in range(1, len(user) + 1)]
+               + user_origins
                + [(HEADER_NAME, len(header) + n) for n in range(1, len(footer) + 1)])
     return "\n".join(header + user + footer) + "\n", tuple(origins)
+
+
+def _with_includes(text: str, code: str,
+                   where: str) -> tuple[list[str], list[tuple[str, int]]]:
+    """The scene's lines with each `#include "common/NAME.glsl"` replaced by davis's shared
+    GLSL (hsv(), ...), and each line's (file, line). Only `common/` files can be included,
+    each at most once. `code` is `text` without its comments: an include that is commented
+    out stays a comment (and is defused, since moderngl would expand it even there)."""
+    lines: list[str] = []
+    origins: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for number, (line, line_code) in enumerate(zip(text.split("\n"), code.split("\n")),
+                                               start=1):
+        match = INCLUDE.match(line_code)
+        if match is None:
+            lines.append(_MODERNGL_INCLUDE.sub("# include", line))
+            origins.append((where, number))
+            continue
+        name, libraries = match.group(1), includable()
+        if name not in libraries:
+            raise SceneError(f"{where}:{number}: cannot include {name!r}: a scene may include "
+                             f"davis's shared GLSL ({', '.join(libraries)})")
+        if name not in seen:
+            expand_include(name, seen, lines, origins)
+    return lines, origins
+
+
+def includable() -> list[str]:
+    """davis's shared GLSL libraries a scene may #include: the `common/` files that hold
+    functions only (no shader stages of their own)."""
+    stage = re.compile(r"defined\s+(VERTEX|FRAGMENT|GEOMETRY)_SHADER")
+    return sorted(f"common/{path.name}" for path in (shaders_folder() / "common").glob("*.glsl")
+                  if not stage.search(path.read_text(encoding="utf-8")))
 
 
 def compile_scene(ctx, spec: SceneSpec, text: str | None = None):

@@ -9,10 +9,8 @@
 
 const float TAU = 6.28318530718;
 
-vec3 hsv(float h, float s, float v) {
-    vec3 k = clamp(abs(fract(h + vec3(0.0, 2.0 / 3.0, 1.0 / 3.0)) * 6.0 - 3.0) - 1.0, 0.0, 1.0);
-    return v * mix(vec3(1.0), k * k * (3.0 - 2.0 * k), s);
-}
+// hsv(h, s, v) to RGB: davis's shared colour helper
+#include "common/color.glsl"
 
 // Two pseudo-random numbers in [0, 1) per grid square, without sin (nine per pixel, and
 // llvmpipe's sin is dear).

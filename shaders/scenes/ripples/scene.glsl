@@ -10,11 +10,8 @@
 
 const float TAU = 6.28318530718;
 
-// Hue, saturation, value to RGB, with smoothed ramps (no bands at the primaries).
-vec3 hsv(float h, float s, float v) {
-    vec3 k = clamp(abs(fract(h + vec3(0.0, 2.0 / 3.0, 1.0 / 3.0)) * 6.0 - 3.0) - 1.0, 0.0, 1.0);
-    return v * mix(vec3(1.0), k * k * (3.0 - 2.0 * k), s);
-}
+// hsv(h, s, v) to RGB: davis's shared colour helper
+#include "common/color.glsl"
 
 // One ring train: 1 on a crest, 0 in a trough, sharpened by `sharpness`.
 float rings(float radius) {
