@@ -67,3 +67,53 @@ def heldout_recordings(folder: Path, count: int | None) -> list[Path]:
     if count is None or count >= len(songs):
         return songs
     return [songs[round(i * len(songs) / count)] for i in range(count)]
+
+
+def rendered_i420_frames(ctx, features, animation: str, size: tuple[int, int], fps: int,
+                         start_s: float, count: int, seed: int = 0) -> tuple[list, float]:
+    """`count` consecutive frames of `animation` as `davis render` makes them (the renderer,
+    then the GPU-side I420 conversion and readback), and the frames per second of making
+    them. The frames are copies, ready for an encoder."""
+    import random
+    import time
+
+    from visualizer.mapping import Mapping
+    from visualizer.renderer import Renderer
+    from visualizer.video.readback import I420Readback
+
+    renderer = Renderer(ctx, size, animation, Mapping.random(random.Random(seed)), seed=seed)
+    readback = I420Readback(ctx, size)
+    try:
+        renderer.set_features(features)
+        renderer.render(start_s)  # compiles and warms up; not counted
+        readback.submit(renderer.texture)
+        readback.collect()
+        ctx.finish()
+        frames = []
+        started = time.perf_counter()
+        for index in range(count):
+            renderer.render(start_s + index / fps)
+            frame = readback.submit(renderer.texture)
+            if frame is not None:
+                frames.append(frame.copy())
+        frames.append(readback.collect().copy())
+        return frames, count / (time.perf_counter() - started)
+    finally:
+        readback.release()
+        renderer.release()
+
+
+def encode_frames(frames: list, size: tuple[int, int], fps: int, path: Path, *, crf: int,
+                  codec_options: dict | None = None) -> float:
+    """Encode I420 `frames` to `path` (no audio) as `davis render` would; frames per second
+    from the first frame handed over to the finished file."""
+    import time
+
+    from visualizer.video.encoding import VideoFile
+
+    video = VideoFile(path, size, fps, crf=crf, codec_options=codec_options).open()
+    started = time.perf_counter()
+    for frame in frames:
+        video.add(frame)
+    video.finish()
+    return len(frames) / (time.perf_counter() - started)

@@ -40,11 +40,13 @@ class VideoFile:
         audio_rate: its sample rate (one the container's audio codec accepts).
         threads: encoder threads (0: the codec decides). Output is deterministic for a fixed
             count.
+        codec_options: encoder options that replace davis's choice (None drops one), for
+            benchmarks that compare settings.
     """
 
     def __init__(self, path: Path, size: tuple[int, int], fps: int, *, crf: int = DEFAULT_CRF,
                  audio: np.ndarray | None = None, audio_rate: int = 48000,
-                 threads: int = 0) -> None:
+                 threads: int = 0, codec_options: dict[str, str | None] | None = None) -> None:
         self.path = Path(path)
         self.spec = container_for(self.path)
         check_size(size)
@@ -54,6 +56,7 @@ class VideoFile:
         self.audio = audio
         self.audio_rate = audio_rate
         self.threads = threads
+        self.codec_options = dict(codec_options or {})
         self.frames_written = 0
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
         self._error: BaseException | None = None
@@ -92,7 +95,8 @@ class VideoFile:
         context.time_base = Fraction(1, self.fps)
         context.thread_count = self.threads
         context.bit_rate = 0
-        context.options = video_codec_options(self.spec, self.crf)
+        options = {**video_codec_options(self.spec, self.crf), **self.codec_options}
+        context.options = {key: value for key, value in options.items() if value is not None}
         return stream
 
     def _add_audio_stream(self):
