@@ -9,7 +9,8 @@ from encoder.features import N_FEATURES, Features
 from tests.conftest_gl import (open_renderer, constant_features, difference, gl_context,  # noqa: F401
                                park_framebuffer, render_frames)
 from visualizer.animations import animation_class, animation_names
-from visualizer.animations.particles import PARTICLE, Particles, ring_spans, spawn
+from visualizer.animations.particles import (PARTICLE, SPLAT_FROM, Particles, ring_spans,
+                                             spawn, uses_splat)
 from visualizer.mapping import Mapping
 from visualizer.renderer import Renderer
 
@@ -25,6 +26,13 @@ FRAMES = 31  # song time 0 .. 3 s in steps of 0.1 s (the renderer's largest step
 # dark frame, so whole-frame figures are small (the default frame after 3 s averages about 4
 # at 320x180). Every parameter moving the picture is checked in tests/test_animations.py.
 CHANGED = 1.0
+
+
+@pytest.fixture(params=["points", "splat"])
+def drawing(request, monkeypatch):
+    """Each test that takes it runs with both ways of drawing the sprites."""
+    monkeypatch.setattr(Particles, "drawing", request.param)
+    return request.param
 
 
 def features(values: dict[int, float], frames: int = 200) -> Features:
@@ -62,7 +70,7 @@ def test_registered_with_its_parameter_table():
     assert all(p.description for p in parameters.values()) and Particles.description()
 
 
-def test_renders_a_glowing_stream(gl_context):
+def test_renders_a_glowing_stream(gl_context, drawing):
     image = render(gl_context, frames=11)  # song time 0 .. 1 s
     assert image.shape == (SIZE[1], SIZE[0], 3)
     assert_glowing_stream(image)
@@ -77,7 +85,7 @@ def test_another_seed_sheds_another_stream(gl_context):
     assert difference(first, other_seed) > CHANGED
 
 
-def test_paused_frames_stand_still(gl_context):
+def test_paused_frames_stand_still(gl_context, drawing):
     with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
         renderer.set_features(features({}))
         for frame in range(10):
@@ -89,7 +97,7 @@ def test_paused_frames_stand_still(gl_context):
         assert renderer.read_rgb().tobytes() == still.tobytes()
 
 
-def test_restores_the_gl_state(gl_context):
+def test_restores_the_gl_state(gl_context, drawing):
     """After the additive sprites, an opaque draw replaces pixels again (blending is off)."""
     from visualizer.passes import FullscreenPass
 
@@ -109,7 +117,7 @@ def test_restores_the_gl_state(gl_context):
         park_framebuffer(gl_context)
 
 
-def test_sizes_scale_with_the_frame_height(gl_context):
+def test_sizes_scale_with_the_frame_height(gl_context, drawing):
     """The same picture at two resolutions: sprites cover the same fraction of the frame."""
     small = render(gl_context, size=(320, 180), frames=11)
     large = render(gl_context, size=(640, 360), frames=11)
@@ -202,3 +210,42 @@ def test_spawn_is_vectorised_and_seeded():
     spread = np.abs(a["velocity"][:, :3]).max()
     assert 0 < spread <= 0.5 * 7.5 * values["velocityRandomness"] + 1.0
     assert np.all(a["life"][:, 1] == values["lifetime"])
+
+
+def test_sprites_and_splat_draw_the_same_stream(gl_context, monkeypatch):
+    """The compute path (software renderers) and the point sprites (GPUs) differ only in
+    rounding; each gives the same frame twice."""
+    frames = {}
+    for drawing in ("points", "splat", "splat"):
+        monkeypatch.setattr(Particles, "drawing", drawing)
+        frames.setdefault(drawing, []).append(render(gl_context, {0: 0.8, 3: 0.9}))
+    points, (splat, again) = frames["points"][0].astype(int), frames["splat"]
+    assert splat.tobytes() == again.tobytes()
+    assert_glowing_stream(splat)
+    assert np.abs(points - splat).mean() < 0.1
+    assert np.abs(points - splat).max() <= 16
+    assert difference(points, render(gl_context, {0: 0.8, 3: 0.1})) > CHANGED  # it can differ
+
+
+def test_auto_splats_many_particles_on_a_software_renderer(gl_context):
+    software = "llvmpipe" in gl_context.info["GL_RENDERER"].lower()
+    assert uses_splat(gl_context, "auto") == (software and gl_context.version_code >= 430)
+    assert uses_splat(gl_context, "splat") and not uses_splat(gl_context, "points")
+    with pytest.raises(ValueError, match="drawing must be one of"):
+        uses_splat(gl_context, "dots")
+    with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
+        animation = renderer.animation
+        assert not animation.splatting(SPLAT_FROM - 1)
+        assert animation.splatting(SPLAT_FROM) == uses_splat(gl_context, "auto")
+
+
+def test_the_splat_follows_a_resize(gl_context, monkeypatch):
+    monkeypatch.setattr(Particles, "drawing", "splat")
+    with open_renderer(gl_context, SIZE, "particles", IDENTITY, seed=0) as renderer:
+        renderer.set_features(features({}))
+        for frame in range(6):
+            renderer.render(frame * 0.1)
+        renderer.resize((160, 90))
+        renderer.render(0.6)
+        image = renderer.read_rgb()
+        assert image.shape == (90, 160, 3) and image.max() > 100

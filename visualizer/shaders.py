@@ -15,6 +15,7 @@ from encoder.errors import DavisError
 from visualizer.resources import shaders_folder
 
 GLSL_VERSION = "#version 330 core"
+COMPUTE_GLSL_VERSION = "#version 430 core"  # compute shaders and storage buffers
 INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$', re.MULTILINE)
 STAGES = {"vertex_shader": "VERTEX_SHADER", "fragment_shader": "FRAGMENT_SHADER",
           "geometry_shader": "GEOMETRY_SHADER"}
@@ -69,16 +70,33 @@ def name_lines(log: str, origins: tuple[tuple[str, int], ...]) -> str:
     return _LOG_LINE.sub(replace, log)
 
 
-def load_program(ctx, relative: str, defines: dict[str, object] | None = None):
-    """Compile `shaders/<relative>` into a moderngl Program."""
+def load_program(ctx, relative: str, defines: dict[str, object] | None = None, *,
+                 version: str = GLSL_VERSION):
+    """Compile `shaders/<relative>` into a moderngl Program (`version`: its #version line,
+    for the few programs that need more than GLSL 3.30)."""
     source, origins = expanded_source(relative)
+    stages = {argument: _stage_source(source, define, defines, version)
+              for argument, define in STAGES.items() if f"defined {define}" in source}
+    return _compiled(relative, origins, lambda: ctx.program(**stages))
+
+
+def load_compute(ctx, relative: str, defines: dict[str, object] | None = None):
+    """Compile `shaders/<relative>` (its COMPUTE_SHADER part, GLSL 4.30) into a moderngl
+    ComputeShader."""
+    source, origins = expanded_source(relative)
+    text = _stage_source(source, "COMPUTE_SHADER", defines, COMPUTE_GLSL_VERSION)
+    return _compiled(relative, origins, lambda: ctx.compute_shader(text))
+
+
+def _stage_source(source: str, define: str, defines: dict[str, object] | None,
+                  version: str) -> str:
     header = "\n".join(f"#define {key} {value}" for key, value in (defines or {}).items())
-    stages = {}
-    for argument, define in STAGES.items():
-        if f"defined {define}" in source:
-            stages[argument] = f"{GLSL_VERSION}\n#define {define}\n{header}\n#line 1\n{source}"
+    return f"{version}\n#define {define}\n{header}\n#line 1\n{source}"
+
+
+def _compiled(relative: str, origins, compile):
     try:
-        return ctx.program(**stages)
+        return compile()
     except Exception as error:  # moderngl raises its generic Error with the GL log
         raise DavisError(f"shader {relative} failed to compile: "
                          f"{name_lines(str(error), origins)}") from None

@@ -127,6 +127,12 @@ class Animation(ABC):
         self._owned.append(resource)
         return resource
 
+    def disown(self, resource) -> None:
+        """Release a GL object made with `own` before the animation ends (one replaced on a
+        resize)."""
+        self._owned.remove(resource)
+        resource.release()
+
     @property
     def live_objects(self) -> int:
         return len(self._owned)

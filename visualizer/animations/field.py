@@ -138,8 +138,7 @@ class Field(Animation):
         for resource in (self._pattern, self._ground, self._shaded):
             self.own(resource)
         for resource in old:
-            self._owned.remove(resource)
-            resource.release()
+            self.disown(resource)
 
     def _apply_size(self) -> None:
         columns, rows = self._grid
