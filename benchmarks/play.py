@@ -29,10 +29,15 @@ from _common import make_song, verdict  # noqa: E402
 from _display import display  # noqa: E402
 
 
+def play_until_first_frame(animation: str, size: str, *songs: Path) -> list[str]:
+    """A whole `davis play` process that quits right after its first frame."""
+    return [sys.executable, "-m", "visualizer", "play", *map(str, songs), "--windowed",
+            "--size", size, "--animation", animation, "--duration", "0"]
+
+
 def first_frame_s(animation: str, size: str, repeats: int = 5) -> float:
     """Whole `davis play` processes that quit right after their first frame (median)."""
-    command = [sys.executable, "-m", "visualizer", "play", "--windowed", "--size", size,
-               "--animation", animation, "--duration", "0"]
+    command = play_until_first_frame(animation, size)
     subprocess.run(command, check=True, capture_output=True)  # makes sure the demo is cached
     times = []
     for _ in range(repeats):
@@ -51,8 +56,7 @@ def first_frame_new_song_s(animation: str, size: str, minutes: float = 3.0,
         song = make_song(Path(folder) / "new-song.ogg", minutes)
         for attempt in range(repeats):
             cache = Path(folder) / f"cache-{attempt}"
-            command = [sys.executable, "-m", "visualizer", "play", str(song), "--windowed",
-                       "--size", size, "--animation", animation, "--duration", "0"]
+            command = play_until_first_frame(animation, size, song)
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True,
                            env={**os.environ, "DAVIS_CACHE_DIR": str(cache)})

@@ -228,7 +228,9 @@ def test_sprites_and_splat_draw_the_same_stream(gl_context, monkeypatch):
 
 
 def test_auto_splats_many_particles_on_a_software_renderer(gl_context):
-    software = "llvmpipe" in gl_context.info["GL_RENDERER"].lower()
+    from visualizer.gl import is_software_renderer
+
+    software = is_software_renderer(gl_context)
     assert uses_splat(gl_context, "auto") == (software and gl_context.version_code >= 430)
     assert uses_splat(gl_context, "splat") and not uses_splat(gl_context, "points")
     with pytest.raises(ValueError, match="drawing must be one of"):

@@ -14,6 +14,8 @@ from encoder.errors import DavisError
 
 GL_VERSION = 330  # OpenGL 3.3 core: what every shader in shaders/ is written for
 
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "lavapipe")
+
 _context = None
 
 
@@ -38,3 +40,9 @@ def offscreen_context():
             raise NoOffscreenGL(f"cannot create an offscreen OpenGL 3.3 context through EGL "
                                 f"({type(error).__name__}: {error})") from None
     return _context
+
+
+def is_software_renderer(ctx) -> bool:
+    """Whether `ctx` draws on the CPU (Mesa's llvmpipe and the like)."""
+    renderer = ctx.info.get("GL_RENDERER", "").lower()
+    return any(name in renderer for name in SOFTWARE_RENDERERS)

@@ -45,6 +45,7 @@ import numpy as np
 
 from visualizer.animations.base import Animation, Frame
 from visualizer.animations.scene import hsl, uniform_bytes, view_projection
+from visualizer.gl import is_software_renderer
 from visualizer.shaders import COMPUTE_GLSL_VERSION, load_compute, load_program
 
 CAPACITY = 250_000  # the original's particle count; a benchmark may raise it
@@ -86,7 +87,6 @@ SPLAT_STEPS = 128
 SPLAT_LAYER_PARTICLES = 125_000
 SPLAT_MAX_LAYERS = 32
 SPLAT_FROM = 40_000  # with "auto": fewer live slots are drawn as sprites (less fixed cost)
-SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
 DRAWINGS = ("auto", "points", "splat")
 
 
@@ -96,8 +96,7 @@ def uses_splat(ctx, drawing: str) -> bool:
     if drawing not in DRAWINGS:
         raise ValueError(f"drawing must be one of {', '.join(DRAWINGS)}, not {drawing!r}")
     if drawing == "auto":
-        renderer = ctx.info.get("GL_RENDERER", "").lower()
-        return ctx.version_code >= 430 and any(name in renderer for name in SOFTWARE_RENDERERS)
+        return ctx.version_code >= 430 and is_software_renderer(ctx)
     return drawing == "splat"
 
 
@@ -307,8 +306,9 @@ class Particles(Animation):
         self._noise.use(location=0)
         self._set(time=self.time, size_gain=1.0 + max(self._current["swell"], 0.0),
                   gain=1.0 + max(self._current["flash"], 0.0))
-        if self.splatting(sum(count for _, count in spans)):
-            self._splat(spans)
+        drawn = sum(count for _, count in spans)
+        if self.splatting(drawn):
+            self._splat(spans, drawn)
             return
         # additive sprites: no depth test or write
         ctx.enable_only(moderngl.BLEND | moderngl.PROGRAM_POINT_SIZE)
@@ -316,10 +316,10 @@ class Particles(Animation):
         for first, count in spans:
             self._vao.render(moderngl.POINTS, vertices=count, first=first)
 
-    def _splat(self, spans) -> None:
-        """The compute path: sums of every sprite's glow, then added to the frame."""
+    def _splat(self, spans, drawn: int) -> None:
+        """The compute path: sums of every sprite's glow (`drawn` slots in `spans`), then
+        added to the frame."""
         ctx = self.ctx
-        drawn = sum(count for _, count in spans)
         layers = min(max(-(-drawn // SPLAT_LAYER_PARTICLES), 1), SPLAT_MAX_LAYERS)
         layer_bytes = self.size[0] * self.size[1] * 4
         if self._sums is None or self._sums.size < layers * layer_bytes:

@@ -107,6 +107,7 @@ def _with_includes(text: str, code: str,
     lines: list[str] = []
     origins: list[tuple[str, int]] = []
     seen: set[str] = set()
+    libraries: list[str] | None = None  # listed at the first #include
     for number, (line, line_code) in enumerate(zip(text.split("\n"), code.split("\n")),
                                                start=1):
         match = INCLUDE.match(line_code)
@@ -114,7 +115,7 @@ def _with_includes(text: str, code: str,
             lines.append(_MODERNGL_INCLUDE.sub("# include", line))
             origins.append((where, number))
             continue
-        name, libraries = match.group(1), includable()
+        name, libraries = match.group(1), libraries or includable()
         if name not in libraries:
             raise SceneError(f"{where}:{number}: cannot include {name!r}: a scene may include "
                              f"davis's shared GLSL ({', '.join(libraries)})")
