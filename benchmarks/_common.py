@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+
+
+def installed_env(**extra: str) -> dict[str, str]:
+    """The environment for a timed `davis` child process, as a user's install has it:
+    Python may read and write its bytecode cache (pip compiles it at install time), even
+    where this shell sets PYTHONDONTWRITEBYTECODE; time a warm-up run first."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
 
 
 def make_song(path: Path, minutes: float, sample_rate: int = 44100) -> Path:

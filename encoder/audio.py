@@ -60,49 +60,79 @@ def load_song(path: Path, sample_rate: int) -> Song:
     Raises:
         AudioError: the file is missing, empty, not audio, truncated or undecodable.
     """
-    import soundfile
-
-    path = _existing_file(path)
-    try:
-        with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
-            native_rate = handle.samplerate
-            title = _title_from_tags(handle) or path.stem
-            mono = _read_mono(handle)
-            _check_not_truncated(handle, path)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError) as error:
-        raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
-    if mono.size == 0:
-        raise AudioError("contains no audio samples", path)
-    if not np.all(np.isfinite(mono)):
-        raise AudioError("contains invalid (NaN or infinite) samples", path)
-    if native_rate != sample_rate:
-        import soxr
-
-        mono = soxr.resample(mono, native_rate, sample_rate, quality="HQ")
-    return Song(path=path, samples=np.ascontiguousarray(mono, dtype=np.float32),
-                sample_rate=sample_rate, title=title)
+    decoder = SongDecoder(path, sample_rate)
+    blocks = list(decoder.blocks())
+    return Song(path=decoder.path, samples=np.concatenate(blocks), sample_rate=sample_rate,
+                title=decoder.title)
 
 
 READ_BLOCK = 1 << 18  # frames decoded at a time: only mono audio is kept for the whole song
 
 
-def _read_mono(handle) -> np.ndarray:
-    """The whole file as mono float32, decoded block by block so that a long multichannel
-    song never sits in memory with all its channels (a library encode's peak memory)."""
-    expected = max(handle.frames, 0) if handle.seekable() else 0
-    mono = np.empty(expected, dtype=np.float32)
-    filled, extra = 0, []
-    while True:
-        block = handle.read(READ_BLOCK, dtype="float32", always_2d=True)
-        if len(block) == 0:
-            break
-        block = downmix(block)
-        if filled + len(block) <= expected:
-            mono[filled:filled + len(block)] = block
-            filled += len(block)
-        else:
-            extra.append(block)
-    return np.concatenate([mono[:filled], *extra]) if extra else mono[:filled]
+class SongDecoder:
+    """A song decoded block by block into mono float32 at `sample_rate`, so that analysis
+    can start before the file is decoded, and a long multichannel song never sits in
+    memory with all its channels (a library encode's peak memory).
+
+    Resampling is soxr's stream, block by block: the same samples as its one-shot
+    `resample` on the whole song, at a third of the time.
+    """
+
+    def __init__(self, path: Path, sample_rate: int) -> None:
+        self.path = _existing_file(path)
+        self.sample_rate = sample_rate
+        self.title = self.path.stem  # from the tags once `blocks` has opened the file
+
+    def blocks(self):
+        """Yield the song's (n,) float32 blocks, at least one, none empty.
+
+        While a block is out, fd 2 stays silenced (`_quiet_native_stderr`): consume them
+        without printing, or from another thread than the one that prints.
+
+        Raises:
+            AudioError: the file is empty, not audio, truncated, undecodable or has NaNs.
+        """
+        import soundfile
+
+        path, produced = self.path, 0
+        try:
+            with _quiet_native_stderr(), soundfile.SoundFile(path) as handle:
+                self.title = _title_from_tags(handle) or path.stem
+                resampler = _Resampler(handle.samplerate, self.sample_rate)
+                while True:
+                    block = handle.read(READ_BLOCK, dtype="float32", always_2d=True)
+                    last = len(block) == 0
+                    mono = downmix(block) if not last else np.zeros(0, np.float32)
+                    if not np.all(np.isfinite(mono)):
+                        raise AudioError("contains invalid (NaN or infinite) samples", path)
+                    mono = resampler(mono, last)
+                    if len(mono):
+                        produced += len(mono)
+                        yield mono
+                    if last:
+                        break
+                _check_not_truncated(handle, path)
+        except (soundfile.LibsndfileError, RuntimeError, ValueError, EOFError) as error:
+            raise AudioError(f"cannot decode audio ({_short_reason(error)})", path) from None
+        if produced == 0:
+            raise AudioError("contains no audio samples", path)
+
+
+class _Resampler:
+    """Mono blocks from `native_rate` to `sample_rate` (unchanged when they are equal)."""
+
+    def __init__(self, native_rate: int, sample_rate: int) -> None:
+        self._stream = None
+        if native_rate != sample_rate:
+            import soxr
+
+            self._stream = soxr.ResampleStream(native_rate, sample_rate, 1, dtype="float32",
+                                               quality="HQ")
+
+    def __call__(self, mono: np.ndarray, last: bool) -> np.ndarray:
+        if self._stream is None:
+            return np.ascontiguousarray(mono, dtype=np.float32)
+        return self._stream.resample_chunk(mono, last=last)
 
 
 def downmix(data: np.ndarray) -> np.ndarray:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from encoder.audio import Song, load_song
+from encoder.audio import Song, SongDecoder, load_song
 from encoder.errors import AudioError, ModelError
 from encoder.features import BLUR_LEVELS, Features
 from encoder.model_file import DEFAULT_MODEL_PATH
 from encoder.smoothing import smooth_and_normalise
-from encoder.spectral import frame_centres, spectral_inputs
+from encoder.spectral import SpectralStream, frame_centres, spectral_inputs, thread_count
 
 BATCH_FRAMES = 8192  # torch's network batch on the CPU; a GPU takes the whole song at once
 
@@ -59,19 +59,70 @@ class FeatureEncoder:
     def load(self, path: Path) -> Song:
         """Decode a song at the model's sample rate, checking it is long enough."""
         song = load_song(path, self.config.sample_rate)
+        self._check_length(song)
+        return song
+
+    def _check_length(self, song: Song) -> None:
         if len(song.samples) < self.config.window:
             window_s = self.config.window / self.config.sample_rate
             raise AudioError(f"song is {song.duration_s:.2f} s long, shorter than one "
-                             f"analysis window ({window_s:.2f} s)", path)
-        return song
+                             f"analysis window ({window_s:.2f} s)", song.path)
 
     def encode_file(self, path: Path) -> Features:
+        """Decode and encode a song. With numpy on several cores the spectrogram runs while
+        the file decodes (the same features as `encode_song(load(path))`, bit for bit)."""
         started = time.perf_counter()
+        if self.engine == "numpy" and thread_count() > 1:
+            song, inputs = self._decode_while_analysing(path)
+            codes = self._network.codes_of_inputs(inputs, self.timings)
+            return self._features(song, codes)
         song = self.load(path)
         decoded = time.perf_counter()
         features = self.encode_song(song)
         self.timings["decode"] = decoded - started
         return features
+
+    def _decode_while_analysing(self, path: Path) -> tuple[Song, np.ndarray]:
+        """Decode in a thread (libsndfile and soxr release the GIL) while this one analyses
+        each chunk of frames as soon as it has been decoded. Timings: "decode" until the
+        last block, "spectrogram" what the analysis took after it."""
+        import queue
+        import threading
+
+        started = time.perf_counter()
+        decoder = SongDecoder(path, self.config.sample_rate)
+        blocks: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def decode() -> None:
+            try:
+                for block in decoder.blocks():
+                    blocks.put(block)
+                    if stop.is_set():
+                        break
+                blocks.put(None)
+            except BaseException as error:  # handed to the analysing thread
+                blocks.put(error)
+
+        stream = SpectralStream(self.config, self._network.mel_basis)
+        thread = threading.Thread(target=decode, name="davis-decode", daemon=True)
+        thread.start()
+        try:
+            while (block := blocks.get()) is not None:
+                if isinstance(block, BaseException):
+                    raise block
+                stream.add(block)
+            decoded = time.perf_counter()
+            song = Song(path=decoder.path, samples=stream.samples, sample_rate=stream.config.sample_rate,
+                        title=decoder.title)
+            self._check_length(song)
+            inputs = stream.finish()
+        finally:
+            stop.set()
+            thread.join()  # at most one more block; the decoder restores fd 2 as it stops
+        self.timings["decode"] = decoded - started
+        self.timings["spectrogram"] = time.perf_counter() - decoded
+        return song, inputs
 
     def codes(self, samples: np.ndarray) -> np.ndarray:
         """The code layer's output, (frames, 10), one row per 1/fps s of audio."""
@@ -81,7 +132,9 @@ class FeatureEncoder:
                                    self.timings)
 
     def encode_song(self, song: Song) -> Features:
-        codes = self.codes(song.samples)
+        return self._features(song, self.codes(song.samples))
+
+    def _features(self, song: Song, codes: np.ndarray) -> Features:
         started = time.perf_counter()
         levels = smooth_and_normalise(codes, BLUR_LEVELS)
         self.timings["smoothing"] = time.perf_counter() - started
@@ -95,13 +148,20 @@ class _NumpyNetwork:
         self.encoder = NumpyEncoder(model_path)
         self.config = self.encoder.config
 
+    @property
+    def mel_basis(self) -> np.ndarray:
+        return self.encoder.mel_basis
+
     def codes(self, samples: np.ndarray, centres: np.ndarray, timings: dict) -> np.ndarray:
         started = time.perf_counter()
         inputs = spectral_inputs(samples, centres, self.config, self.encoder.mel_basis)
-        spectrogram_done = time.perf_counter()
+        timings["spectrogram"] = time.perf_counter() - started
+        return self.codes_of_inputs(inputs, timings)
+
+    def codes_of_inputs(self, inputs: np.ndarray, timings: dict) -> np.ndarray:
+        started = time.perf_counter()
         codes = self.encoder.encode(self.encoder.normalise(inputs))  # it works in blocks itself
-        timings["spectrogram"] = spectrogram_done - started
-        timings["network"] = time.perf_counter() - spectrogram_done
+        timings["network"] = time.perf_counter() - started
         return codes
 
 

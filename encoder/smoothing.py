@@ -67,15 +67,31 @@ def robust_normalise(values: np.ndarray, *, low_percentile: float = 5.0,
     values = np.asarray(values, dtype=np.float64)
     constant = _constant_columns(values)
     result = np.full(values.shape, 0.5, dtype=np.float64)
-    for column in np.flatnonzero(~constant):
-        x = values[:, column]
-        ordered = np.sort(x)
-        # average rank of ties: halfway between the first and the last position of a value
-        ranks = np.searchsorted(ordered, x, "left") + np.searchsorted(ordered, x, "right") - 1
-        quantile = ranks / (2.0 * max(len(x) - 1, 1))
+    varying = np.flatnonzero(~constant)
+    if len(varying):
+        x = values[:, varying]
+        order = np.argsort(x, axis=0)  # ties get one rank whatever their order
+        ordered = np.take_along_axis(x, order, axis=0)
+        quantile = np.empty_like(x)
+        np.put_along_axis(quantile, order, _tied_ranks(ordered) / (2.0 * max(len(x) - 1, 1)),
+                          axis=0)
         scale = robust_scale(ordered, low_percentile, high_percentile, min_spread)
-        result[:, column] = robust_blend(quantile, x, *scale)
+        result[:, varying] = robust_blend(quantile, x, *scale)
     return np.clip(result, 0.0, 1.0).astype(np.float32)
+
+
+def _tied_ranks(ordered: np.ndarray) -> np.ndarray:
+    """Twice the average rank of each entry of columns sorted along axis 0: the first plus
+    the last position of its value, so equal values get equal ranks."""
+    n = len(ordered)
+    positions = np.arange(n)[:, None]
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    ends = np.ones(ordered.shape, dtype=bool)
+    ends[:-1] = starts[1:]
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=0)
+    last = np.minimum.accumulate(np.where(ends, positions, n - 1)[::-1], axis=0)[::-1]
+    return (first + last).astype(np.float64)
 
 
 def robust_scale(ordered: np.ndarray, low_percentile: float = 5.0, high_percentile: float = 95.0,

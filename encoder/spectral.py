@@ -35,6 +35,7 @@ class _Ops:
     """The array calls whose spelling differs between numpy and torch."""
 
     pad: Callable[[Any, int, int], Any]      # zeros before and after a 1-d array
+    windows: Callable[[Any, int], Any]       # a view of every window of a length, row i at i
     arange: Callable[[int, Any], Any]        # 0..n-1 on the device of an array
     hann: Callable[[int, Any], Any]          # periodic Hann window, float32, like an array
     rfft: Callable[[Any], Any]               # over the last axis
@@ -74,6 +75,7 @@ def _numpy_map(function: Callable, chunks: range) -> list:
 
 # numpy's float64 FFT is twice as fast as its float32 one; outputs are float32 as torch's
 _NUMPY = _Ops(pad=lambda x, before, after: np.pad(x, (before, after)),
+              windows=np.lib.stride_tricks.sliding_window_view,
               arange=lambda n, like: np.arange(n), hann=_numpy_hann,
               rfft=lambda x: np.fft.rfft(np.asarray(x, np.float64)),
               log=np.log, float32=lambda x: x.astype(np.float32),
@@ -86,6 +88,7 @@ def _torch_ops() -> _Ops:
     import torch
 
     return _Ops(pad=lambda x, before, after: torch.nn.functional.pad(x, (before, after)),
+                windows=lambda x, n: x.unfold(0, n, 1),
                 arange=lambda n, like: torch.arange(n, device=like.device),
                 hann=lambda n, like: torch.hann_window(n, periodic=True, device=like.device),
                 rfft=torch.fft.rfft, log=torch.log, float32=lambda x: x.float(),
@@ -110,22 +113,50 @@ def spectral_inputs(samples, centres, config: ModelConfig, mel_basis, *,
         chunk_frames: frames per batch, bounding the memory of the gathered windows.
     """
     ops = _NUMPY if isinstance(samples, np.ndarray) else _torch_ops()
-    window = config.window
+    before, after = _padding(config)
+    return _padded_inputs(ops.pad(samples, before, after), centres, config, mel_basis, ops,
+                          chunk_frames)
+
+
+def _padding(config: ModelConfig) -> tuple[int, int]:
+    """Zeros before and after the song, so that every window (and its lags) fits."""
+    return (config.window // 2 + max(config.lag_samples, default=0),
+            config.window - config.window // 2)
+
+
+def _padded_inputs(padded, centres, config: ModelConfig, mel_basis, ops: _Ops,
+                   chunk_frames: int):
+    """`spectral_inputs` of the frames centred on `centres` of an already padded song."""
+    windows = ops.windows(padded, config.window)  # a view: rows are gathered per chunk
     earliest = max(config.lag_samples, default=0)
-    padded = ops.pad(samples, window // 2 + earliest, window - window // 2)
-    offsets = ops.arange(window, samples) + earliest
     # the original took the FFT of the raw window, untapered
-    taper = ops.hann(window, samples) if config.input_transform == "log-mel" else None
+    taper = ops.hann(config.window, padded) if config.input_transform == "log-mel" else None
+
+    def spectra(at):
+        return _transform(windows[at + earliest], config, taper, mel_basis, ops)
 
     def chunk_inputs(start: int):
-        chunk = centres[start:start + chunk_frames, None]
-        now = _transform(padded[chunk + offsets], config, taper, mel_basis, ops)
-        parts = [now] + [_grouped(now - _transform(padded[chunk - lag + offsets], config, taper,
-                                                   mel_basis, ops), config.change_bands, ops)
-                         for lag in config.lag_samples]
+        chunk = centres[start:start + chunk_frames]
+        now = spectra(chunk)
+        parts = [now]
+        for lag in config.lag_samples:
+            parts.append(_grouped(now - _earlier_spectra(now, chunk, lag, spectra, ops),
+                                  config.change_bands, ops))
         return ops.concat(parts, 1) if len(parts) > 1 else now
 
     return ops.concat(ops.map(chunk_inputs, range(0, centres.shape[0], chunk_frames)), 0)
+
+
+def _earlier_spectra(now, chunk, lag: int, spectra, ops: _Ops):
+    """The spectra of the windows `lag` samples before each of `chunk`'s. Where that window
+    is the previous frame's (a lag of one frame, every other hop), `now` already has it;
+    the others are computed."""
+    previous = (ops.arange(chunk.shape[0], chunk) - 1).clip(min=0)
+    earlier = now[previous]
+    computed = chunk - lag != chunk[previous]
+    computed[0] = True
+    earlier[computed] = spectra((chunk - lag)[computed])
+    return earlier
 
 
 def _grouped(change, bands: int, ops: _Ops):
@@ -145,3 +176,70 @@ def _transform(frames, config: ModelConfig, taper, mel_basis, ops: _Ops):
     # The original fed all `window` bins of the full FFT; the upper half mirrors the lower.
     mirrored = ops.flip_columns(magnitude[:, 1:config.window - magnitude.shape[1] + 1])
     return ops.concat([magnitude, mirrored], 1)
+
+
+def thread_count() -> int:
+    """Threads the numpy spectrogram runs on (`THREADS`, else one per core)."""
+    return THREADS or os.cpu_count() or 1
+
+
+class SpectralStream:
+    """`spectral_inputs` (numpy) of a song that arrives in blocks: each chunk of frames is
+    analysed as soon as its windows have arrived, so the spectrogram runs while the rest of
+    the file decodes. `finish` returns exactly what `spectral_inputs` gives for the whole
+    song: the same padding and the same chunks, whatever the blocks were."""
+
+    def __init__(self, config: ModelConfig, mel_basis: np.ndarray, *,
+                 chunk_frames: int = 1024) -> None:
+        self.config, self.mel_basis, self.chunk_frames = config, mel_basis, chunk_frames
+        self._before, self._after = _padding(config)
+        self._buffer = np.zeros(self._before + (1 << 20) + self._after, dtype=np.float32)
+        self.length = 0  # samples received
+        self._analysed = 0  # frames
+        self._parts: list[np.ndarray] = []
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The samples received so far (a view)."""
+        return self._buffer[self._before:self._before + self.length]
+
+    def add(self, block: np.ndarray) -> None:
+        """Append mono float32 samples and analyse every whole chunk now heard."""
+        end = self._before + self.length + len(block)
+        if end + self._after > len(self._buffer):  # grow, keeping zeros after the samples
+            grown = np.zeros(max(end + self._after, len(self._buffer) * 3 // 2), np.float32)
+            grown[:self._before + self.length] = self._buffer[:self._before + self.length]
+            self._buffer = grown
+        self._buffer[self._before + self.length:end] = block
+        self.length += len(block)
+        heard = self._frames_heard()
+        whole = (heard - self._analysed) // self.chunk_frames * self.chunk_frames
+        if whole > 0:
+            self._analyse(self._analysed + whole)
+
+    def finish(self) -> np.ndarray:
+        """The inputs of every frame of the song, now that all of it has arrived."""
+        config = self.config
+        self._analyse(len(frame_centres(self.length, sample_rate=config.sample_rate,
+                                        fps=config.fps)))
+        return np.concatenate(self._parts)
+
+    def _frames_heard(self) -> int:
+        """How many frames from the first have their whole window among the samples."""
+        config, limit = self.config, self.length - self._after
+        count = max(0, int(limit * config.fps / config.sample_rate) + 2)
+        while count > 0 and centre_samples(count - 1, sample_rate=config.sample_rate,
+                                           fps=config.fps) > limit:
+            count -= 1
+        return count
+
+    def _analyse(self, up_to: int) -> None:
+        if up_to <= self._analysed:
+            return
+        config = self.config
+        centres = centre_samples(np.arange(self._analysed, up_to),
+                                 sample_rate=config.sample_rate, fps=config.fps)
+        padded = self._buffer[:self._before + self.length + self._after]
+        self._parts.append(_padded_inputs(padded, centres, config, self.mel_basis, _NUMPY,
+                                          self.chunk_frames))
+        self._analysed = up_to

@@ -103,3 +103,47 @@ def test_numpy_engine_names_missing_weights(tmp_path):
     save_file(tensors, str(broken), metadata={"davis": json.dumps(read_metadata(DEFAULT_MODEL_PATH))})
     with pytest.raises(ModelError, match="weights do not match.*encoder.2.bias"):
         FeatureEncoder(broken, "cpu")
+
+
+def test_decoding_while_analysing_gives_the_serial_features_bit_for_bit(song, monkeypatch):
+    import encoder.inference as inference
+
+    encoder = FeatureEncoder(device="cpu")
+    monkeypatch.setattr(inference, "thread_count", lambda: 2)
+    overlapped = encoder.encode_file(song)
+    assert {"decode", "spectrogram", "network", "smoothing"} <= set(encoder.timings)
+    monkeypatch.setattr(inference, "thread_count", lambda: 1)
+    serial = encoder.encode_file(song)
+    assert overlapped.title == serial.title
+    for level, values in serial.levels.items():
+        assert np.array_equal(overlapped.levels[level], values), level
+
+
+def test_the_spectral_stream_equals_the_whole_song_analysis_whatever_the_blocks(song, rng):
+    from encoder.spectral import SpectralStream, frame_centres, spectral_inputs
+
+    encoder = FeatureEncoder(device="cpu")
+    config, mel_basis = encoder.config, encoder._network.mel_basis
+    samples = load_song(song, config.sample_rate).samples
+    whole = spectral_inputs(samples, frame_centres(len(samples), sample_rate=config.sample_rate,
+                                                   fps=config.fps), config, mel_basis)
+    stream, at = SpectralStream(config, mel_basis, chunk_frames=64), 0
+    while at < len(samples):
+        size = int(rng.integers(1, 40_000))
+        stream.add(samples[at:at + size])
+        at += size
+    assert np.array_equal(stream.samples, samples)
+    assert np.array_equal(stream.finish(), whole)
+
+
+def test_a_file_that_breaks_mid_song_stops_the_overlapped_encode_with_its_error(
+        song, tmp_path, monkeypatch):
+    import encoder.inference as inference
+    from encoder.errors import AudioError
+
+    monkeypatch.setattr(inference, "thread_count", lambda: 2)
+    broken = tmp_path / "broken.wav"
+    data = song.read_bytes()
+    broken.write_bytes(data[:len(data) // 2])  # the header promises more than is there
+    with pytest.raises(AudioError, match="truncated"):
+        FeatureEncoder(device="cpu").encode_file(broken)

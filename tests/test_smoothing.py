@@ -189,3 +189,20 @@ def test_more_smoothing_is_smoother(rng):
     levels = smooth_and_normalise(codes, BLUR_LEVELS)
     roughness = [np.abs(np.diff(levels[level], axis=0)).mean() for level in BLUR_LEVELS[:-1]]
     assert roughness == sorted(roughness, reverse=True)
+
+
+def test_tied_values_share_their_average_rank(rng):
+    """The quantile half of the map is the average rank (scipy's rankdata 'average')."""
+    values = np.round(rng.normal(size=(3000, 4)), 1)  # many ties
+    values[:, 1] = np.repeat([0.0, 1.0, 2.0], 1000)
+    ranks = np.empty_like(values)
+    for column in range(values.shape[1]):  # reference: the mean position of each value
+        ordered = np.sort(values[:, column])
+        for value in np.unique(ordered):
+            where = np.flatnonzero(ordered == value)
+            ranks[values[:, column] == value, column] = where.mean()
+    normalised = robust_normalise(values, low_percentile=0.0, high_percentile=100.0)
+    # with the whole range as the linear part, the map is half quantile, half linear
+    linear = (values - values.min(0)) / (values.max(0) - values.min(0))
+    expected = 0.5 * ranks / (len(values) - 1) + 0.5 * linear
+    np.testing.assert_allclose(normalised, expected, atol=1e-6)
