@@ -113,8 +113,8 @@ class FeatureEncoder:
                     raise block
                 stream.add(block)
             decoded = time.perf_counter()
-            song = Song(path=decoder.path, samples=stream.samples, sample_rate=stream.config.sample_rate,
-                        title=decoder.title)
+            song = Song(path=decoder.path, samples=stream.samples,
+                        sample_rate=self.config.sample_rate, title=decoder.title)
             self._check_length(song)
             inputs = stream.finish()
         finally:

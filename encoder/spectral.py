@@ -62,11 +62,16 @@ def _hann(n: int) -> np.ndarray:
 THREADS: int | None = None  # threads for the numpy spectrogram; None: one per core
 
 
+def thread_count() -> int:
+    """Threads the numpy spectrogram runs on (`THREADS`, else one per core)."""
+    return THREADS or os.cpu_count() or 1
+
+
 def _numpy_map(function: Callable, chunks: range) -> list:
     """Chunks on every core: numpy's FFT and BLAS release the GIL."""
     from concurrent.futures import ThreadPoolExecutor
 
-    workers = min(THREADS or os.cpu_count() or 1, len(chunks))
+    workers = min(thread_count(), len(chunks))
     if workers <= 1:
         return list(map(function, chunks))
     with ThreadPoolExecutor(workers) as pool:
@@ -113,13 +118,14 @@ def spectral_inputs(samples, centres, config: ModelConfig, mel_basis, *,
         chunk_frames: frames per batch, bounding the memory of the gathered windows.
     """
     ops = _NUMPY if isinstance(samples, np.ndarray) else _torch_ops()
-    before, after = _padding(config)
+    before, after = padding(config)
     return _padded_inputs(ops.pad(samples, before, after), centres, config, mel_basis, ops,
                           chunk_frames)
 
 
-def _padding(config: ModelConfig) -> tuple[int, int]:
-    """Zeros before and after the song, so that every window (and its lags) fits."""
+def padding(config: ModelConfig) -> tuple[int, int]:
+    """Samples a frame reads before and after its centre (its window and its lags): the
+    zeros around a song, the history and look-ahead of a live stream."""
     return (config.window // 2 + max(config.lag_samples, default=0),
             config.window - config.window // 2)
 
@@ -178,11 +184,6 @@ def _transform(frames, config: ModelConfig, taper, mel_basis, ops: _Ops):
     return ops.concat([magnitude, mirrored], 1)
 
 
-def thread_count() -> int:
-    """Threads the numpy spectrogram runs on (`THREADS`, else one per core)."""
-    return THREADS or os.cpu_count() or 1
-
-
 class SpectralStream:
     """`spectral_inputs` (numpy) of a song that arrives in blocks: each chunk of frames is
     analysed as soon as its windows have arrived, so the spectrogram runs while the rest of
@@ -192,7 +193,7 @@ class SpectralStream:
     def __init__(self, config: ModelConfig, mel_basis: np.ndarray, *,
                  chunk_frames: int = 1024) -> None:
         self.config, self.mel_basis, self.chunk_frames = config, mel_basis, chunk_frames
-        self._before, self._after = _padding(config)
+        self._before, self._after = padding(config)
         self._buffer = np.zeros(self._before + (1 << 20) + self._after, dtype=np.float32)
         self.length = 0  # samples received
         self._analysed = 0  # frames

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from encoder.model_file import DEFAULT_MODEL_PATH
-from encoder.spectral import centre_samples, spectral_inputs
+from encoder.spectral import centre_samples, padding, spectral_inputs
 
 
 class StreamingEncoder:
@@ -27,8 +27,7 @@ class StreamingEncoder:
         self.network = NumpyEncoder(model_path or DEFAULT_MODEL_PATH)
         self.config = config = self.network.config
         self.sample_rate = config.sample_rate
-        self._before = config.window // 2 + max(config.lag_samples, default=0)  # history a frame needs
-        self._after = config.window - config.window // 2                       # look-ahead it needs
+        self._before, self._after = padding(config)  # a frame's history and look-ahead
         # the ring holds samples [self._start, self._start + len(self._ring)) of the stream
         self._ring = np.zeros(self._before, dtype=np.float32)  # the silence before the stream
         self._start = -self._before
