@@ -2,12 +2,16 @@
 
     python benchmarks/play.py [--animation kaleidoscope] [--size 1280x720] [--frames 300]
     python benchmarks/play.py --transitions [--size 1280x720] [--frames 300]
+    python benchmarks/play.py --folder data/recordings/heldout/flare-game [--songs 8]
 
 Targets (2-core CPU, Mesa llvmpipe): first frame under 1 s with cached features and under
 1.5 s for a new 3-minute song (encoded first, in the same process), Python work
 under 2 ms per frame, kaleidoscope at 60 fps or more at 1280x720. With --transitions: every
 animation's frame time alone, then the median frame during a blend of the two heaviest (both
-alive, each in its framebuffer, in every style) within 2x of the heavier alone. Starts Xvfb
+alive, each in its framebuffer, in every style) within 2x of the heavier alone. With --folder:
+first frame of a folder of new songs (only the first is encoded before it), then frame times
+at 60 fps while the background prepares the rest, next to the same loop with nothing in the
+background. Starts Xvfb
 when there is no DISPLAY; audio goes to SDL's dummy driver.
 """
 
@@ -126,6 +130,72 @@ def transitions(size: tuple[int, int], frames: int, console: Console) -> None:
                       f"{ms / alone[heavier]:.2f}x {verdict(ms / alone[heavier], 2.0)}")
 
 
+def folder(songs: list[Path], size: tuple[int, int], console: Console) -> None:
+    """A folder of new songs: first frame, and the player's frames while the rest are prepared."""
+    from encoder.background import SongFeatures
+    from encoder.batch import FeatureSource
+    from visualizer.looks import Look
+    from visualizer.session import PlayOptions, Session
+    from visualizer.window import WindowOptions, open_window
+
+    minutes = sum(sf_seconds(song) for song in songs) / 60
+    console.print(f"[bold]davis play FOLDER[/]: {len(songs)} new songs, {minutes:.1f} min")
+    with tempfile.TemporaryDirectory() as scratch:
+        link = Path(scratch) / "album"
+        link.mkdir()
+        for index, song in enumerate(songs):
+            (link / f"{index:02d} {song.name}").symlink_to(song.resolve())
+        times = []
+        for attempt in range(3):
+            command = play_until_first_frame("kaleidoscope", f"{size[0]}x{size[1]}", link)
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True,
+                           env=installed_env(DAVIS_CACHE_DIR=f"{scratch}/cache-{attempt}"))
+            times.append(time.perf_counter() - started)
+        console.print(f"time to first frame (whole process, empty cache): median "
+                      f"{statistics.median(times):.2f} s (runs: "
+                      f"{', '.join(f'{t:.2f}' for t in times)})")
+        os.environ["DAVIS_CACHE_DIR"] = f"{scratch}/cache-frames"
+        source = FeatureSource()
+        first = source.get(songs[0]).features
+        for background in (False, True):
+            features = SongFeatures(songs if background else songs[:1], {songs[0]: first},
+                                    source)
+            window = open_window(WindowOptions(windowed=True, size=size), fps_limit=60)
+            with Session(window, features, Look("kaleidoscope"), PlayOptions(seed=0)) as session:
+                for _ in range(30):
+                    session.step()
+                session.stats.clear()
+                started = time.perf_counter()
+                prepared_s = None
+                frame_times = []
+                while time.perf_counter() - started < (60.0 if background else 10.0):
+                    session.step()
+                    frame_times.append(session.stats.frame_times[-1])
+                    if background and prepared_s is None and not features.pending:
+                        prepared_s = time.perf_counter() - started
+                        break
+            features.close()
+            median_ms = statistics.median(frame_times) * 1000
+            what = (f"while preparing {len(songs) - 1} songs in the background"
+                    if background else "with nothing in the background")
+            console.print(f"frames at 60 fps {what}: median {median_ms:.1f} ms, 95th / 99th "
+                          f"percentile {percentile(frame_times, 95) * 1000:.1f} / "
+                          f"{percentile(frame_times, 99) * 1000:.1f} ms, "
+                          f"{sum(t > 1 / 50 for t in frame_times) / len(frame_times):.1%} "
+                          f"of frames over 20 ms")
+            if background:
+                console.print(f"the rest prepared in {prepared_s or float('nan'):.1f} s "
+                              f"({(minutes - sf_seconds(songs[0]) / 60) * 60 / (prepared_s or 1):.0f} "
+                              f"s of audio per second) while playing")
+
+
+def sf_seconds(song: Path) -> float:
+    import soundfile
+
+    return soundfile.info(str(song)).duration
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -138,10 +208,20 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--transitions", action="store_true",
                         help="frame times during blends of the two heaviest animations")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="play this folder's songs as new ones (see above)")
+    parser.add_argument("--songs", type=int, default=8, help="with --folder: how many")
     args = parser.parse_args()
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     width, height = (int(v) for v in args.size.split("x"))
     console = Console()
+    if args.folder is not None:
+        from encoder.audio import find_songs
+
+        songs, _ = find_songs([args.folder])
+        with display():
+            folder(songs[:args.songs], (width, height), console)
+        return
     if args.transitions:
         with display():
             transitions((width, height), args.frames, console)

@@ -114,3 +114,37 @@ class FeatureSource:
                     yield EncodeOutcome(path, result)
         finally:
             encoded.close()  # an interrupted consumer stops the workers at once
+
+    def encode_each(self, paths: Iterable[Path], *, workers: int = 1, nice: int = 0,
+                    stopped=None) -> Iterator[EncodeOutcome]:
+        """Encode songs that are not cached, writing each to the cache, in their order.
+
+        On the CPU they go to `workers` worker processes at CPU priority `nice` (see
+        `encoder.parallel`); `paths` is read lazily, so a caller can drop songs it no longer
+        needs, and `stopped()` turning true ends it early. On a GPU they are encoded here,
+        one after the other.
+        """
+        from encoder.inference import inference_device
+
+        if inference_device(self.device) != "cpu":
+            for path in paths:
+                if stopped is not None and stopped():
+                    return
+                yield self.get(Path(path), force=True)
+            return
+        from encoder.parallel import encode_in_parallel
+
+        encoded = encode_in_parallel(paths, self.model_path, workers, nice=nice,
+                                     stopped=stopped)
+        try:
+            for path, result in encoded:
+                if isinstance(result, DavisError):
+                    yield EncodeOutcome(path, error=result)
+                    continue
+                try:
+                    self.cache.put(self.cache.key(path, self.model_path), result)
+                except OSError:
+                    pass  # an unwritable cache costs a later re-encode, not this song
+                yield EncodeOutcome(path, result)
+        finally:
+            encoded.close()

@@ -15,13 +15,14 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from encoder.errors import AudioError, DavisError
 
 IN_FLIGHT_PER_WORKER = 2
+STOP_POLL_S = 0.05
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _WORKER = None  # the worker process's FeatureEncoder
 
@@ -32,9 +33,11 @@ def worker_count(jobs: int | None, songs: int) -> int:
     return max(1, min(wanted, songs))
 
 
-def _start_worker(model_path: str) -> None:
+def _start_worker(model_path: str, nice: int) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    if nice:
+        os.nice(nice)
     import encoder.spectral as spectral
 
     spectral.THREADS = 1  # the other cores run the other workers
@@ -72,13 +75,21 @@ def _one_blas_thread():
                 os.environ[name] = value
 
 
-def encode_in_parallel(paths: list[Path], model_path: Path, workers: int) -> Iterator:
-    """Yield (path, Features or DavisError) for each path, in order."""
+def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
+                       nice: int = 0, stopped: Callable[[], bool] | None = None) -> Iterator:
+    """Yield (path, Features or DavisError) for each path, in order.
+
+    `paths` is read only as workers free up (at most `2 * workers` ahead), so a lazy
+    iterable can still leave out songs it no longer wants. `nice` > 0 lowers the workers'
+    CPU priority (for preparing songs while something else, the player, needs the cores).
+    `stopped`, asked every `STOP_POLL_S` while a song is awaited, ends the run early (the
+    songs in flight are dropped and the workers stopped).
+    """
     from encoder.features import Features
 
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with _one_blas_thread():
-        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path),))
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path), nice))
     pending: deque = deque()
     queued = iter(paths)
     try:
@@ -91,6 +102,10 @@ def encode_in_parallel(paths: list[Path], model_path: Path, workers: int) -> Ite
             if not pending:
                 break
             path, result = pending.popleft()
+            while stopped is not None and not result.ready():
+                if stopped():
+                    return
+                result.wait(STOP_POLL_S)
             try:
                 outcome = result.get()
             except Exception as error:  # a worker that died (killed, out of memory)

@@ -61,3 +61,61 @@ def test_davis_encode_a_folder_on_every_core(cli, library, tiny_model):
     assert result.exit_code == 2  # one song failed...
     assert result.output.count("✓") == 4  # ...the four others were encoded
     assert "broken.mp3" in result.output
+
+
+def wait_until_prepared(features, timeout_s: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while features.pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not features.pending, "the background never finished"
+
+
+def test_the_first_song_is_ready_at_once_and_the_rest_are_prepared_in_the_background(
+        library, tiny_model, tmp_path):
+    from encoder.background import SongFeatures
+    from encoder.errors import AudioError
+
+    cache = FeatureCache(tmp_path / "cache")
+    features = SongFeatures(library, {}, FeatureSource(tiny_model, "cpu", cache), workers=2)
+    try:
+        first = features[library[0]]  # encoded here, then the background starts
+        assert first.duration_s == pytest.approx(2.0, abs=0.05)
+        wait_until_prepared(features)
+        assert len(list(cache.folder.glob("*.npz"))) == 4  # every good song is cached
+        with pytest.raises(AudioError, match="decode"):
+            features[library[1]]  # the broken file says why when it is asked for
+        assert library[1] not in list(features)
+        reference = FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "one"))
+        for path in library[2:]:
+            expected = reference.get(path).features
+            for level, table in expected.levels.items():
+                np.testing.assert_array_equal(features[path].levels[level], table)
+    finally:
+        features.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_closing_stops_the_background_and_a_later_song_is_still_encoded_on_demand(
+        library, tiny_model, tmp_path):
+    from encoder.background import SongFeatures
+
+    cache = FeatureCache(tmp_path / "cache")
+    features = SongFeatures(library, {}, FeatureSource(tiny_model, "cpu", cache), workers=1)
+    features[library[0]]
+    features.close()
+    assert multiprocessing.active_children() == []
+    assert features[library[-1]].duration_s == pytest.approx(1.5, abs=0.05)
+
+
+def test_songs_given_ready_start_no_background(library, tiny_model, tmp_path):
+    from encoder.background import SongFeatures
+    from encoder.features import BLUR_LEVELS, Features
+
+    known = Features({level: np.full((60, 10), 0.5, np.float32) for level in BLUR_LEVELS})
+    features = SongFeatures(library[:1], {library[0]: known},
+                            FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "c")))
+    assert features[library[0]] is known and not features.pending
+    features.close()
+    assert multiprocessing.active_children() == []

@@ -160,3 +160,42 @@ def test_a_failed_start_closes_the_front_end(gl_context, silent, songs):
     with pytest.raises(DavisError, match="unknown animation"):
         play(frontend, songs, look=Look("no-such-animation"))
     assert frontend.closed == 1 and frontend.snapshots == []
+
+
+class WithUnplayable(dict):
+    """Songs where one turns out unplayable when the player asks for it (as a song that
+    failed while the rest of a folder was prepared in the background)."""
+
+    def __init__(self, songs: dict, bad: Path) -> None:
+        super().__init__(songs)
+        self.bad = bad
+
+    def __getitem__(self, song: Path) -> Features:
+        if song == self.bad:
+            from encoder.errors import AudioError
+
+            raise AudioError("cannot decode audio (corrupt)", song)
+        return super().__getitem__(song)
+
+
+def test_an_unplayable_song_is_skipped_with_a_message(gl_context, silent, songs):
+    paths = list(songs)
+    mixed = WithUnplayable({paths[0]: songs[paths[0]], Path("broken.mp3"): songs[paths[0]],
+                            paths[1]: songs[paths[1]]}, Path("broken.mp3"))
+    reported = []
+    frontend = ScriptedFrontEnd(gl_context, {1: ["next song"], 3: ["next song"]})
+    play(frontend, mixed, report=reported.append)
+    titles = [snapshot.title for snapshot in frontend.snapshots]
+    assert titles[0] == "Song 0" and titles[1:] == ["Song 1"] * (len(titles) - 1)
+    assert any(m.text.startswith("Skipped broken.mp3") for m in frontend.snapshots[1].messages)
+    assert reported == ["broken.mp3: cannot decode audio (corrupt); skipped it"]
+
+
+def test_a_playlist_of_only_unplayable_songs_after_the_first_ends(gl_context, silent, songs):
+    first = next(iter(songs))
+    mixed = WithUnplayable({first: songs[first], Path("broken.mp3"): songs[first]},
+                           Path("broken.mp3"))
+    frontend = ScriptedFrontEnd(gl_context, {1: ["next song"]})
+    play(frontend, mixed)
+    assert [s.title for s in frontend.snapshots] == ["Song 0"]
+    assert frontend.closed == 1

@@ -328,6 +328,22 @@ def test_play_command_renders_and_saves_a_screenshot(display, tmp_path, tiny_mod
     assert "Traceback" not in result.stderr
 
 
+def test_play_a_new_folder_starts_after_one_song_and_prepares_the_rest_while_playing(
+        display, tmp_path, tiny_model, helpers, fresh_cache):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    helpers.write_audio(folder / "1 first.wav", helpers.chord(1.0, 22050), 22050)
+    (folder / "2 broken.mp3").write_bytes(b"ID3 this is not audio at all" * 20)
+    helpers.write_audio(folder / "3 last.wav", helpers.sine_sweep(1.0, 22050), 22050)
+    result = run_play(display, folder, "--model", tiny_model, "--windowed", "--size", "160x90",
+                      "--duration", "4", env={"SDL_AUDIODRIVER": "no-such-driver"})
+    assert result.returncode == 0, result.stderr
+    assert "2 more songs will be prepared while playing" in result.stderr
+    assert "2 broken.mp3: cannot decode" in result.stderr and "skipped it" in result.stderr
+    assert len(list((fresh_cache / "features").glob("*.npz"))) == 2  # both good songs cached
+    assert "Traceback" not in result.stderr
+
+
 def test_play_without_audio_device_plays_silently_with_a_warning(display, tmp_path, tiny_model, helpers):
     song_path = helpers.write_audio(tmp_path / "tune.wav", helpers.chord(3.0, 22050), 22050)
     result = run_play(display, song_path, "--model", tiny_model, "--windowed", "--size", "160x90",

@@ -25,6 +25,11 @@ def warning_line(message: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
+def note_line(message: str) -> None:
+    """A dim line on stderr for what is worth knowing but needs nothing from the user."""
+    err.print(f"[dim]{escape(message)}[/]", soft_wrap=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print `message` as an error and leave with `code` (2: bad input)."""
     error_line(message)

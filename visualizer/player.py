@@ -80,7 +80,8 @@ class Player:
     # --- the frame loop ---
 
     def start(self) -> None:
-        self._load_song()
+        if not self._load_song():
+            self.state.finished = True
 
     def song_time_s(self) -> float:
         return self.audio.time_s()
@@ -88,10 +89,9 @@ class Player:
     def frame(self) -> None:
         """Advance to the current song time, render, and move on when the song ends."""
         if self.audio.finished():
-            if not self.playlist.step(+1):
+            if not (self.playlist.step(+1) and self._load_song()):
                 self.state.finished = True
                 return
-            self._load_song()
         time_s = self.song_time_s() + self.lookahead_s
         self.run_autopilot(self.features, time_s)
         self.scene_watch.check(self.renderer)
@@ -190,9 +190,22 @@ class Player:
 
     # --- songs ---
 
-    def _load_song(self) -> None:
-        path = self.playlist.current
-        self.features = self.features_for(path)
+    def _load_song(self) -> bool:
+        """Start the playlist's current song. One whose features cannot be had (a file that
+        turned out unplayable while the rest of a folder was prepared) is said on screen
+        and skipped; False when no song is left to play."""
+        while True:
+            path = self.playlist.current
+            try:
+                features = self.features_for(path)
+                break
+            except DavisError as error:
+                self.notify(f"Skipped {path.name}: {error.message}", kind="error")
+                if self.report is not None:
+                    self.report(f"{error}; skipped it")
+                if not self.playlist.remove_current():
+                    return False
+        self.features = features
         self.title = self.features.title or self.titles(path)
         mapping = None if self.state.locked else Mapping.random(self.rng)
         if mapping is not None:
@@ -202,12 +215,12 @@ class Player:
         self.autopilot.restart()
         self.audio.load(path, self.features.duration_s)
         self.notify(self.title, kind="title", seconds=TITLE_S)
+        return True
 
     def change_song(self, delta: int) -> str:
-        if not self.playlist.step(delta):
+        if not (self.playlist.step(delta) and self._load_song()):
             self.state.finished = True
             return "End of playlist"
-        self._load_song()
         return self.title
 
     # --- playback ---

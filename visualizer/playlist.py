@@ -37,3 +37,16 @@ class Playlist:
             self.index = 0
             return True
         return False
+
+    def remove_current(self) -> bool:
+        """Drop the current song (it cannot be played); the next one becomes current.
+        False when none is left to go on with (the list is empty, or that was the last
+        song without --loop)."""
+        del self.songs[self.index]
+        if not self.songs:
+            return False
+        if self.index >= len(self.songs):
+            if not self.loop:
+                return False
+            self.index = 0
+        return True

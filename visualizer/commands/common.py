@@ -10,7 +10,8 @@ import typer
 
 from encoder.errors import DavisError
 from visualizer.autopilot import MIN_CYCLE_S
-from visualizer.console import EXIT_BAD_INPUT, error_line, fail, progress_bar, warning_line
+from visualizer.console import (EXIT_BAD_INPUT, error_line, fail, note_line, progress_bar,
+                                warning_line)
 
 DEFAULT_ANIMATION = "kaleidoscope"
 
@@ -117,15 +118,18 @@ def resolve_look(animation: str | None, preset_name: str | None, autopilot=None,
     return Look(name)
 
 
-def encode_songs(songs: list[Path] | None, model: Path | None, *,
-                 summary: bool = True) -> dict:
-    """Features for every playable song (encoding the uncached ones with a progress bar).
+def prepare_songs(songs: list[Path] | None, model: Path | None, *,
+                  summary: bool = True):
+    """Features for the playable songs, as a `SongFeatures` mapping (close it when done).
 
-    Each song that fails is reported on one line. When none is playable the command exits
-    with status 2, after a final "no playable songs" line unless `summary` is False (for a
-    single song, whose own line already says everything).
+    Cached songs are ready at once. When none is, the songs are encoded here, with a
+    progress bar, until one is playable; the rest are prepared in the background while the
+    first one plays. Each song that fails here is reported on one line. When none is
+    playable the command exits with status 2, after a final "no playable songs" line unless
+    `summary` is False (for a single song, whose own line already says everything).
     """
     from encoder.audio import DEMO_SONG, find_songs
+    from encoder.background import SongFeatures
     from encoder.batch import FeatureSource
     from encoder.errors import DavisError
 
@@ -136,19 +140,26 @@ def encode_songs(songs: list[Path] | None, model: Path | None, *,
         source = FeatureSource(model)
     except DavisError as error:
         fail(str(error))
-    features = {}
-    with progress_bar() as progress:
-        task = progress.add_task("Preparing songs", total=len(paths), status="")
-        for path in paths:
-            progress.update(task, status=path.name)
-            outcome = source.get(path)
-            if outcome.error is not None:
+    ready = {path: found for path in paths if (found := source.cached(path)) is not None}
+    failed: set[Path] = set()
+    if paths and not ready:
+        with progress_bar() as progress:
+            task = progress.add_task("Preparing", total=1, status="")
+            for path in paths:
+                progress.update(task, status=path.name)
+                outcome = source.get(path)
+                if outcome.error is None:
+                    ready[path] = outcome.features
+                    progress.advance(task)
+                    break
                 error_line(str(outcome.error))
-            else:
-                features[path] = outcome.features
-            progress.advance(task)
-    if not features:
+                failed.add(path)
+    if not ready:
         if summary:
             fail("no playable songs")
         raise typer.Exit(EXIT_BAD_INPUT)
+    features = SongFeatures([path for path in paths if path not in failed], ready, source)
+    if features.pending:
+        note_line(f"{features.pending} more song{'s' if features.pending > 1 else ''} "
+                  "will be prepared while playing")
     return features

@@ -9,8 +9,8 @@ import typer
 from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
                                         PresetOption, ScreenshotOption, StartAnimationOption,
                                         TransitionOption, TransitionStyleOption, WindowedOption,
-                                        WindowSizeOption, autopilot_settings, encode_songs,
-                                        parse_size, resolve_look, transition_settings)
+                                        WindowSizeOption, autopilot_settings, parse_size,
+                                        prepare_songs, resolve_look, transition_settings)
 from visualizer.commands.encode import ModelOption, SongsArgument
 from visualizer.console import fail, warning_line
 from visualizer.transitions import DEFAULT_TRANSITION_S
@@ -69,13 +69,17 @@ def play(
         look = resolve_look(animation, preset, autopilot, random.Random(seed))
     except DavisError as error:
         fail(str(error))
-    features = encode_songs(songs, model)
+    features = prepare_songs(songs, model)
     options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
                           shuffle=shuffle, loop=loop, fps_limit=fps_limit, duration_s=duration,
                           screenshot=screenshot, transition=blending, autopilot=autopilot,
                           status_line=not terminal and sys.stderr.isatty(),
                           report=None if terminal else warning_line)
-    run_session(features, look, options, terminal=terminal, windowed=windowed, size=window_size)
+    try:
+        run_session(features, look, options, terminal=terminal, windowed=windowed,
+                    size=window_size)
+    finally:
+        features.close()
 
 
 def choose_terminal(terminal: bool, windowed: bool, size: str | None) -> bool:

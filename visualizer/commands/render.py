@@ -14,7 +14,7 @@ import typer
 
 from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
                                         PresetOption, TransitionOption, TransitionStyleOption,
-                                        autopilot_settings, encode_songs, parse_size,
+                                        autopilot_settings, parse_size, prepare_songs,
                                         resolve_look, transition_settings)
 from visualizer.commands.encode import ModelOption
 from visualizer.console import fail, out, progress_bar, warning_line
@@ -84,7 +84,7 @@ def render(
         ctx = offscreen_context()
     except DavisError as error:
         fail(str(error))
-    features = encode_songs([song_path], model, summary=False)[song_path]
+    features = prepare_songs([song_path], model, summary=False)[song_path]
     if song_length is None:
         song_length = features.duration_s
         _check_start(song_path, start, song_length)

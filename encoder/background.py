@@ -1,0 +1,157 @@
+"""Songs to play whose features are not all ready: the rest are prepared in the background.
+
+`davis play FOLDER` with new songs should start as soon as one song is ready, not after the
+whole folder. `SongFeatures` maps every song to its features like a dict; the uncached ones
+are encoded, in the songs' order, by low-priority worker processes (`encoder.parallel`), so
+the player keeps its cores. Asking for a song that is not ready yet encodes it at once in
+this process (or waits for it, if a worker has it already), so jumping ahead never waits
+behind the songs before it. A song that cannot be encoded raises its `DavisError` when asked
+for, and the player skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from encoder.batch import EncodeOutcome, FeatureSource
+from encoder.errors import DavisError
+from encoder.features import Features
+
+BACKGROUND_NICE = 19  # the lowest CPU priority: the player's frames come first
+
+
+class SongFeatures(Mapping):
+    """song path -> `Features` for `songs` (in their order), some given, the rest prepared.
+
+    Args:
+        songs: every song to offer, in order.
+        ready: the songs whose features are known already (cached, or encoded up front).
+        source: what encodes the others.
+        workers: background worker processes (default: one per core but one, at least one).
+    The background starts on `start_background()`, or on the first lookup, so that it
+    never competes with preparing the first song; `close()` stops it.
+    """
+
+    def __init__(self, songs: list[Path], ready: dict[Path, Features], source: FeatureSource,
+                 *, workers: int | None = None) -> None:
+        self._songs = list(songs)
+        self._ready = dict(ready)
+        self._failed: dict[Path, DavisError] = {}
+        self._in_flight: set[Path] = set()   # handed to a worker
+        self._here: set[Path] = set()        # being encoded by a lookup in this process
+        self._source = source
+        self._workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # --- the Mapping ---
+
+    def __iter__(self) -> Iterator[Path]:
+        with self._changed:
+            return iter([song for song in self._songs if song not in self._failed])
+
+    def __len__(self) -> int:
+        with self._changed:
+            return sum(1 for song in self._songs if song not in self._failed)
+
+    def __contains__(self, song: object) -> bool:
+        with self._changed:
+            return song in self._songs and song not in self._failed
+
+    def __getitem__(self, song: Path) -> Features:
+        """The song's features, encoding it now if nobody has yet (raises its DavisError
+        when it cannot be encoded, KeyError for a song not offered)."""
+        if song not in self._songs:
+            raise KeyError(song)
+        with self._changed:
+            while song in self._in_flight:
+                self._changed.wait()
+            if song in self._ready:
+                found = self._ready[song]
+            elif song in self._failed:
+                raise self._failed[song]
+            else:
+                self._here.add(song)
+                found = None
+        if found is None:
+            self._record(self._source.get(song))
+            return self[song]
+        self.start_background()
+        return found
+
+    # --- the background ---
+
+    @property
+    def pending(self) -> int:
+        """Songs not yet ready (nor failed)."""
+        with self._changed:
+            return sum(1 for song in self._songs
+                       if song not in self._ready and song not in self._failed)
+
+    def start_background(self) -> None:
+        with self._changed:
+            if self._thread is not None or self._stopping:
+                return
+            if all(song in self._ready or song in self._failed for song in self._songs):
+                return
+            self._thread = threading.Thread(target=self._prepare, name="davis-prepare",
+                                            daemon=True)
+            self._thread.start()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop preparing: the songs the workers have now are dropped, and the workers
+        stopped, within a twentieth of a second. Idempotent."""
+        with self._changed:
+            self._stopping = True
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+
+    def _is_stopping(self) -> bool:
+        with self._changed:
+            return self._stopping
+
+    def _wanted(self) -> Iterator[Path]:
+        """The songs still to encode, each claimed for a worker as the pool asks for it."""
+        for song in self._songs:
+            with self._changed:
+                if self._stopping:
+                    return
+                if song in self._ready or song in self._failed or song in self._here:
+                    continue
+                self._in_flight.add(song)
+            yield song
+
+    def _prepare(self) -> None:
+        outcomes = self._source.encode_each(self._wanted(), workers=self._workers,
+                                            nice=BACKGROUND_NICE, stopped=self._is_stopping)
+        try:
+            for outcome in outcomes:
+                self._record(outcome)
+                with self._changed:
+                    if self._stopping:
+                        break
+        except Exception as error:  # noqa: BLE001 - a broken pool must not hang a lookup
+            with self._changed:
+                for song in list(self._in_flight):
+                    self._failed.setdefault(song, DavisError(f"could not prepare it ({error})",
+                                                             song))
+        finally:
+            outcomes.close()
+            with self._changed:
+                self._in_flight.clear()
+                self._changed.notify_all()
+
+    def _record(self, outcome: EncodeOutcome) -> None:
+        with self._changed:
+            if outcome.error is not None:
+                self._failed[outcome.path] = outcome.error
+            else:
+                self._ready[outcome.path] = outcome.features
+            self._in_flight.discard(outcome.path)
+            self._here.discard(outcome.path)
+            self._changed.notify_all()
