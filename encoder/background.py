@@ -2,8 +2,8 @@
 
 `davis play FOLDER` with new songs should start as soon as one song is ready, not after the
 whole folder. `SongFeatures` maps every song to its features like a dict; the uncached ones
-are encoded, in the songs' order, by low-priority worker processes (`encoder.parallel`), so
-the player keeps its cores. Asking for a song that is not ready yet encodes it at once in
+are encoded, in the songs' order, by worker processes at the lowest CPU priority
+(`encoder.parallel`), so the player's frames come first. Asking for a song that is not ready yet encodes it at once in
 this process (or waits for it, if a worker has it already), so jumping ahead never waits
 behind the songs before it. A song that cannot be encoded raises its `DavisError` when asked
 for, and the player skips it.
@@ -19,9 +19,6 @@ from pathlib import Path
 from encoder.batch import EncodeOutcome, FeatureSource
 from encoder.errors import DavisError
 from encoder.features import Features
-
-BACKGROUND_NICE = 19  # the lowest CPU priority: the player's frames come first
-
 
 class SongFeatures(Mapping):
     """song path -> `Features` for `songs` (in their order), some given, the rest prepared.
@@ -128,7 +125,7 @@ class SongFeatures(Mapping):
 
     def _prepare(self) -> None:
         outcomes = self._source.encode_each(self._wanted(), workers=self._workers,
-                                            nice=BACKGROUND_NICE, stopped=self._is_stopping)
+                                            low_priority=True, stopped=self._is_stopping)
         try:
             for outcome in outcomes:
                 self._record(outcome)

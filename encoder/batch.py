@@ -115,14 +115,14 @@ class FeatureSource:
         finally:
             encoded.close()  # an interrupted consumer stops the workers at once
 
-    def encode_each(self, paths: Iterable[Path], *, workers: int = 1, nice: int = 0,
-                    stopped=None) -> Iterator[EncodeOutcome]:
+    def encode_each(self, paths: Iterable[Path], *, workers: int = 1,
+                    low_priority: bool = False, stopped=None) -> Iterator[EncodeOutcome]:
         """Encode songs that are not cached, writing each to the cache, in their order.
 
-        On the CPU they go to `workers` worker processes at CPU priority `nice` (see
-        `encoder.parallel`); `paths` is read lazily, so a caller can drop songs it no longer
-        needs, and `stopped()` turning true ends it early. On a GPU they are encoded here,
-        one after the other.
+        On the CPU they go to `workers` worker processes, at the lowest CPU priority if
+        `low_priority` (see `encoder.parallel`). `paths` is read lazily, so a caller can drop
+        songs it no longer needs, and `stopped()` turning true ends it early. On a GPU they
+        are encoded here, one after the other.
         """
         from encoder.inference import inference_device
 
@@ -134,8 +134,8 @@ class FeatureSource:
             return
         from encoder.parallel import encode_in_parallel
 
-        encoded = encode_in_parallel(paths, self.model_path, workers, nice=nice,
-                                     stopped=stopped)
+        encoded = encode_in_parallel(paths, self.model_path, workers,
+                                     low_priority=low_priority, stopped=stopped)
         try:
             for path, result in encoded:
                 if isinstance(result, DavisError):

@@ -33,17 +33,27 @@ def worker_count(jobs: int | None, songs: int) -> int:
     return max(1, min(wanted, songs))
 
 
-def _start_worker(model_path: str, nice: int) -> None:
+def _start_worker(model_path: str, low_priority: bool) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    if nice:
-        os.nice(nice)
+    if low_priority:
+        _lowest_priority()
     import encoder.spectral as spectral
 
     spectral.THREADS = 1  # the other cores run the other workers
     from encoder.inference import FeatureEncoder
 
     _WORKER = FeatureEncoder(Path(model_path), "cpu", engine="numpy")
+
+
+def _lowest_priority() -> None:
+    """Run only when a core would otherwise idle: Linux's SCHED_IDLE (any normal thread that
+    wakes up preempts it at once; nice 19 alone still took time slices from the player's
+    frames), else the highest niceness."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(19)
 
 
 def _encode_in_worker(path: str):
@@ -76,12 +86,13 @@ def _one_blas_thread():
 
 
 def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
-                       nice: int = 0, stopped: Callable[[], bool] | None = None) -> Iterator:
+                       low_priority: bool = False,
+                       stopped: Callable[[], bool] | None = None) -> Iterator:
     """Yield (path, Features or DavisError) for each path, in order.
 
     `paths` is read only as workers free up (at most `2 * workers` ahead), so a lazy
-    iterable can still leave out songs it no longer wants. `nice` > 0 lowers the workers'
-    CPU priority (for preparing songs while something else, the player, needs the cores).
+    iterable can still leave out songs it no longer wants. `low_priority` workers run only
+    on cores nothing else wants (for preparing songs while the player draws).
     `stopped`, asked every `STOP_POLL_S` while a song is awaited, ends the run early (the
     songs in flight are dropped and the workers stopped).
     """
@@ -89,7 +100,7 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
 
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with _one_blas_thread():
-        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path), nice))
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path), low_priority))
     pending: deque = deque()
     queued = iter(paths)
     try:

@@ -5,6 +5,8 @@ cache with complete entries only."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
 
 import numpy as np
 import pytest
@@ -64,8 +66,6 @@ def test_davis_encode_a_folder_on_every_core(cli, library, tiny_model):
 
 
 def wait_until_prepared(features, timeout_s: float = 60.0) -> None:
-    import time
-
     deadline = time.monotonic() + timeout_s
     while features.pending and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -119,3 +119,14 @@ def test_songs_given_ready_start_no_background(library, tiny_model, tmp_path):
     assert features[library[0]] is known and not features.pending
     features.close()
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
+def test_low_priority_workers_only_take_cores_nothing_else_wants(tiny_model):
+    from encoder.parallel import _start_worker
+
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(1, initializer=_start_worker, initargs=(str(tiny_model), True)) as pool:
+        assert pool.apply(os.sched_getscheduler, (0,)) == os.SCHED_IDLE
+    with context.Pool(1, initializer=_start_worker, initargs=(str(tiny_model), False)) as pool:
+        assert pool.apply(os.sched_getscheduler, (0,)) == os.SCHED_OTHER  # `davis encode`
