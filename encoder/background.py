@@ -80,6 +80,11 @@ class SongFeatures(Mapping):
         self.start_background()
         return found
 
+    def is_ready(self, song: Path) -> bool:
+        """Whether the song's features are at hand (a lookup would not wait)."""
+        with self._changed:
+            return song in self._ready
+
     # --- the background ---
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass
@@ -14,10 +15,16 @@ class Playlist:
     index: int = 0
 
     @classmethod
-    def build(cls, songs: list[Path], *, shuffle: bool, loop: bool, rng: random.Random) -> "Playlist":
+    def build(cls, songs: list[Path], *, shuffle: bool, loop: bool, rng: random.Random,
+              ready: Callable[[Path], bool] | None = None) -> "Playlist":
+        """`ready`: which songs can start at once; a shuffled list starts with one of them
+        (a folder of new songs, most still being prepared, starts without a wait)."""
         order = list(songs)
         if shuffle:
             rng.shuffle(order)
+            if ready is not None and order and not ready(order[0]):
+                first = next((index for index, song in enumerate(order) if ready(song)), 0)
+                order.insert(0, order.pop(first))
         return cls(order, loop)
 
     @property

@@ -87,7 +87,8 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
     from visualizer.playlist import Playlist
 
     rng = random.Random(options.seed)
-    playlist = Playlist.build(list(features), shuffle=options.shuffle, loop=options.loop, rng=rng)
+    playlist = Playlist.build(list(features), shuffle=options.shuffle, loop=options.loop, rng=rng,
+                              ready=getattr(features, "is_ready", None))
     audio, audio_problem = open_audio(options.volume)
     closers = [audio.close]
     try:
