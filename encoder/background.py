@@ -3,10 +3,10 @@
 `davis play FOLDER` with new songs should start as soon as one song is ready, not after the
 whole folder. `SongFeatures` maps every song to its features like a dict; the uncached ones
 are encoded, in the songs' order, by worker processes at the lowest CPU priority
-(`encoder.parallel`), so the player's frames come first. Asking for a song that is not ready yet encodes it at once in
-this process (or waits for it, if a worker has it already), so jumping ahead never waits
-behind the songs before it. A song that cannot be encoded raises its `DavisError` when asked
-for, and the player skips it.
+(`encoder.parallel`), so the player's frames come first. Asking for a song that is not ready
+yet encodes it at once in this process (or waits for it, if a worker has it already), so
+jumping ahead never waits behind the songs before it. A song that cannot be encoded raises
+its `DavisError` when asked for, and the player skips it.
 """
 
 from __future__ import annotations
@@ -81,9 +81,10 @@ class SongFeatures(Mapping):
         return found
 
     def is_ready(self, song: Path) -> bool:
-        """Whether the song's features are at hand (a lookup would not wait)."""
+        """Whether a lookup would answer at once: the features are at hand, or the song is
+        known to be unplayable."""
         with self._changed:
-            return song in self._ready
+            return song in self._ready or song in self._failed
 
     # --- the background ---
 

@@ -100,7 +100,8 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
 
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with _one_blas_thread():
-        pool = context.Pool(workers, initializer=_start_worker, initargs=(str(model_path), low_priority))
+        pool = context.Pool(workers, initializer=_start_worker,
+                            initargs=(str(model_path), low_priority))
     pending: deque = deque()
     queued = iter(paths)
     try:

@@ -199,3 +199,35 @@ def test_a_playlist_of_only_unplayable_songs_after_the_first_ends(gl_context, si
     play(frontend, mixed)
     assert [s.title for s in frontend.snapshots] == ["Song 0"]
     assert frontend.closed == 1
+
+
+class BeingPrepared(dict):
+    """Songs of which some are not prepared yet: a lookup of one takes a while."""
+
+    def __init__(self, songs: dict, not_ready: set) -> None:
+        super().__init__(songs)
+        self.not_ready = set(not_ready)
+
+    def is_ready(self, song: Path) -> bool:
+        return song not in self.not_ready
+
+    def __getitem__(self, song: Path) -> Features:
+        self.not_ready.discard(song)
+        return super().__getitem__(song)
+
+
+def test_a_song_not_prepared_yet_is_announced_in_a_frame_before_the_wait(gl_context, silent,
+                                                                          songs):
+    paths = list(songs)
+    frontend = ScriptedFrontEnd(gl_context, {1: ["next song"], 4: ["quit"]})
+    play(frontend, BeingPrepared(songs, {paths[1]}))
+    announced = frontend.snapshots[1]
+    assert announced.title == "Song 0"  # still the old song while the next one is prepared
+    assert any(m.text == "Preparing song 1.wav…" for m in announced.messages)
+    assert [s.title for s in frontend.snapshots[2:]] == ["Song 1", "Song 1"]
+
+
+def test_a_ready_song_starts_in_the_same_frame(gl_context, silent, songs):
+    frontend = ScriptedFrontEnd(gl_context, {1: ["next song"], 3: ["quit"]})
+    play(frontend, BeingPrepared(songs, set()))
+    assert [s.title for s in frontend.snapshots] == ["Song 0", "Song 1", "Song 1"]

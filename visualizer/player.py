@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from encoder.errors import DavisError
@@ -61,7 +62,8 @@ class Player:
     def __init__(self, renderer: Renderer, audio: AudioOutput, playlist: Playlist, features_for,
                  rng: random.Random, lookahead_s: float, titles=None, *,
                  autopilot: Autopilot | None = None, looks: LookChooser | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Callable[[str], None] | None = None,
+                 is_ready: Callable[[Path], bool] | None = None) -> None:
         self.renderer = renderer
         self.audio = audio
         self.playlist = playlist
@@ -76,6 +78,8 @@ class Player:
         self.title = ""
         self.report = report
         self.scene_watch = SceneWatch(self.notify, self.clear_errors, report)
+        self.is_ready = is_ready  # whether a song's features are at hand (None: always)
+        self._frames_before_load: int | None = None  # a song that must be prepared first
 
     # --- the frame loop ---
 
@@ -88,8 +92,15 @@ class Player:
 
     def frame(self) -> None:
         """Advance to the current song time, render, and move on when the song ends."""
-        if self.audio.finished():
-            if not (self.playlist.step(+1) and self._load_song()):
+        if self._frames_before_load is not None:
+            self._frames_before_load -= 1
+            if self._frames_before_load < 0:
+                self._frames_before_load = None
+                if not self._load_song():
+                    self.state.finished = True
+                    return
+        elif self.audio.finished():
+            if not (self.playlist.step(+1) and self._start_or_prepare()):
                 self.state.finished = True
                 return
         time_s = self.song_time_s() + self.lookahead_s
@@ -217,10 +228,23 @@ class Player:
         self.notify(self.title, kind="title", seconds=TITLE_S)
         return True
 
+    def _start_or_prepare(self) -> bool:
+        """Start the playlist's current song, or, when its features must be computed first
+        (which blocks the frame loop for about a second), say so in one more frame and
+        start it in the next. False when no song is left to play."""
+        path = self.playlist.current
+        if self.is_ready is not None and not self.is_ready(path):
+            self._frames_before_load = 1
+            self.notify(f"Preparing {path.name}…", seconds=TITLE_S)
+            return True
+        return self._load_song()
+
     def change_song(self, delta: int) -> str:
-        if not (self.playlist.step(delta) and self._load_song()):
+        if not (self.playlist.step(delta) and self._start_or_prepare()):
             self.state.finished = True
             return "End of playlist"
+        if self._frames_before_load is not None:
+            return f"Preparing {self.playlist.current.name}…"
         return self.title
 
     # --- playback ---

@@ -102,7 +102,8 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
         player = Player(renderer, audio, playlist, features.__getitem__, rng, lookahead,
                         song_title, autopilot=options.autopilot.autopilot(), report=options.report,
                         looks=LookChooser(rng, options.autopilot.presets,
-                                          options.autopilot.in_order))
+                                          options.autopilot.in_order),
+                        is_ready=getattr(features, "is_ready", None))
         if look.preset is not None:
             player.apply_preset(look.preset.name, look.animation, look.mapping,
                                 look.parameters, look.preset.overrides)
