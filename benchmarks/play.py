@@ -138,8 +138,9 @@ def folder(songs: list[Path], size: tuple[int, int], console: Console) -> None:
     from visualizer.session import PlayOptions, Session
     from visualizer.window import WindowOptions, open_window
 
-    minutes = sum(sf_seconds(song) for song in songs) / 60
-    console.print(f"[bold]davis play FOLDER[/]: {len(songs)} new songs, {minutes:.1f} min")
+    seconds = [song_seconds(song) for song in songs]
+    console.print(f"[bold]davis play FOLDER[/]: {len(songs)} new songs, "
+                  f"{sum(seconds) / 60:.1f} min")
     with tempfile.TemporaryDirectory() as scratch:
         link = Path(scratch) / "album"
         link.mkdir()
@@ -185,12 +186,12 @@ def folder(songs: list[Path], size: tuple[int, int], console: Console) -> None:
                           f"{sum(t > 1 / 50 for t in frame_times) / len(frame_times):.1%} "
                           f"of frames over 20 ms")
             if background:
+                rate = sum(seconds[1:]) / prepared_s if prepared_s else float("nan")
                 console.print(f"the rest prepared in {prepared_s or float('nan'):.1f} s "
-                              f"({(minutes - sf_seconds(songs[0]) / 60) * 60 / (prepared_s or 1):.0f} "
-                              f"s of audio per second) while playing")
+                              f"({rate:.0f} s of audio per second) while playing")
 
 
-def sf_seconds(song: Path) -> float:
+def song_seconds(song: Path) -> float:
     import soundfile
 
     return soundfile.info(str(song)).duration

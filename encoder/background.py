@@ -20,6 +20,7 @@ from encoder.batch import EncodeOutcome, FeatureSource
 from encoder.errors import DavisError
 from encoder.features import Features
 
+
 class SongFeatures(Mapping):
     """song path -> `Features` for `songs` (in their order), some given, the rest prepared.
 
@@ -92,14 +93,11 @@ class SongFeatures(Mapping):
     def pending(self) -> int:
         """Songs not yet ready (nor failed)."""
         with self._changed:
-            return sum(1 for song in self._songs
-                       if song not in self._ready and song not in self._failed)
+            return sum(1 for song in self._songs if not self.is_ready(song))
 
     def start_background(self) -> None:
         with self._changed:
-            if self._thread is not None or self._stopping:
-                return
-            if all(song in self._ready or song in self._failed for song in self._songs):
+            if self._thread is not None or self._stopping or not self.pending:
                 return
             self._thread = threading.Thread(target=self._prepare, name="davis-prepare",
                                             daemon=True)
@@ -124,7 +122,7 @@ class SongFeatures(Mapping):
             with self._changed:
                 if self._stopping:
                     return
-                if song in self._ready or song in self._failed or song in self._here:
+                if self.is_ready(song) or song in self._here:
                     continue
                 self._in_flight.add(song)
             yield song
@@ -135,9 +133,8 @@ class SongFeatures(Mapping):
         try:
             for outcome in outcomes:
                 self._record(outcome)
-                with self._changed:
-                    if self._stopping:
-                        break
+                if self._is_stopping():
+                    break
         except Exception as error:  # noqa: BLE001 - a broken pool must not hang a lookup
             with self._changed:
                 for song in list(self._in_flight):

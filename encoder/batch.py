@@ -107,13 +107,20 @@ class FeatureSource:
                     yield ready[index]
                     continue
                 _, result = next(encoded)
-                if isinstance(result, DavisError):
-                    yield EncodeOutcome(path, error=result)
-                else:
-                    self.cache.put(keys[index], result)
-                    yield EncodeOutcome(path, result)
+                yield self._kept(path, result, keys[index])
         finally:
             encoded.close()  # an interrupted consumer stops the workers at once
+
+    def _kept(self, path: Path, result, key: str | None = None) -> EncodeOutcome:
+        """The outcome of a worker's result (Features or DavisError), the features written to
+        the cache under `key` (default: the song's own)."""
+        if isinstance(result, DavisError):
+            return EncodeOutcome(path, error=result)
+        try:
+            self.cache.put(key or self.cache.key(path, self.model_path), result)
+        except OSError:
+            pass  # the file went away since it was read: the song still plays from memory
+        return EncodeOutcome(path, result)
 
     def encode_each(self, paths: Iterable[Path], *, workers: int = 1,
                     low_priority: bool = False, stopped=None) -> Iterator[EncodeOutcome]:
@@ -138,13 +145,6 @@ class FeatureSource:
                                      low_priority=low_priority, stopped=stopped)
         try:
             for path, result in encoded:
-                if isinstance(result, DavisError):
-                    yield EncodeOutcome(path, error=result)
-                    continue
-                try:
-                    self.cache.put(self.cache.key(path, self.model_path), result)
-                except OSError:
-                    pass  # an unwritable cache costs a later re-encode, not this song
-                yield EncodeOutcome(path, result)
+                yield self._kept(path, result)
         finally:
             encoded.close()

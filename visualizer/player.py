@@ -235,17 +235,18 @@ class Player:
         path = self.playlist.current
         if self.is_ready is not None and not self.is_ready(path):
             self._frames_before_load = 1
-            self.notify(f"Preparing {path.name}…", seconds=TITLE_S)
+            self.notify(self._preparing(), seconds=TITLE_S)
             return True
         return self._load_song()
+
+    def _preparing(self) -> str:
+        return f"Preparing {self.playlist.current.name}…"
 
     def change_song(self, delta: int) -> str:
         if not (self.playlist.step(delta) and self._start_or_prepare()):
             self.state.finished = True
             return "End of playlist"
-        if self._frames_before_load is not None:
-            return f"Preparing {self.playlist.current.name}…"
-        return self.title
+        return self.title if self._frames_before_load is None else self._preparing()
 
     # --- playback ---
 
