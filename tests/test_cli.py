@@ -45,6 +45,48 @@ def test_command_help_explains_the_options(command, options):
     assert summary[command] in result.stdout
 
 
+@pytest.mark.parametrize("command", [("live",), ("play",), ("animations",), ("scenes", "check"),
+                                     ("presets", "list")])
+def test_help_paragraphs_flow_to_the_terminal_width(command):
+    """Each paragraph of a command's description is wrapped to the terminal, not to the
+    docstring's source lines: on a wide terminal a paragraph is one line, and on an
+    80-column one no word is left alone on a line."""
+    import inspect
+
+    from rich.text import Text
+
+    from visualizer.cli import app
+    import typer.main
+
+    click_command = typer.main.get_command(app)
+    for name in command:
+        click_command = click_command.commands[name]
+    paragraphs = [" ".join(Text.from_markup(paragraph).plain.split())
+                  for paragraph in inspect.cleandoc(click_command.help).split("\n\n")]
+    wide = subprocess.run([sys.executable, "-m", "visualizer", *command, "--help"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "400"})
+    lines = [" ".join(line.split()) for line in wide.stdout.splitlines()]
+    for paragraph in paragraphs:
+        assert paragraph in lines, (paragraph, wide.stdout)
+    narrow = subprocess.run([sys.executable, "-m", "visualizer", *command, "--help"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "80"})
+    description = narrow.stdout.split("╭")[0].splitlines()[2:]
+    assert not [line for line in description if len(line.split()) == 1], narrow.stdout
+
+
+def test_command_list_gives_each_summary_on_one_line_of_a_wide_terminal():
+    listing = subprocess.run([sys.executable, "-m", "visualizer", "--help"], capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "COLUMNS": "400"})
+    lines = [" ".join(line.split()) for line in listing.stdout.splitlines()]
+    for summary in ("live Visualize what the computer is playing, or a microphone, with the "
+                    "learned features computed as the sound comes in",
+                    "animations List the animations and scenes with their description and "
+                    "parameters (scenes: the shipped ones"):
+        assert any(summary in line for line in lines), (summary, listing.stdout)
+
+
 def test_version():
     result = davis("--version")
     assert result.returncode == 0, result.stderr

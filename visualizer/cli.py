@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 import typer
@@ -47,3 +48,30 @@ app.command(name="train")(train.train)
 app.command(name="animations")(animations.animations)
 app.add_typer(presets.app, name="presets")
 app.add_typer(scenes.app, name="scenes")
+
+
+def prose(text: str | None) -> str | None:
+    """Help text with each paragraph on one line, for Rich to wrap to the terminal.
+
+    Typer keeps a docstring's single line breaks (except in its first paragraph), so source
+    lines wider than the terminal wrapped, then broke again: words left alone on a line.
+    """
+    if not text:
+        return text
+    return "\n\n".join(" ".join(paragraph.split("\n"))
+                       for paragraph in inspect.cleandoc(text).split("\n\n"))
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Apply `prose` to every command's help, in this app and the ones added to it."""
+    for command in typer_app.registered_commands:
+        command.help = prose(command.help or command.callback.__doc__)
+    callback = typer_app.registered_callback
+    if callback is not None:
+        callback.help = prose(callback.help or callback.callback.__doc__)
+    typer_app.info.help = prose(typer_app.info.help)
+    for group in typer_app.registered_groups:
+        _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)

@@ -3,12 +3,16 @@
 The 2017 page drew 100 Lambert cubes (size 100, scale 0.05–3.05, random position in a
 2000-wide box, random rotation) lit by one point light, in a holder turning by rotationX /
 rotationY per 60 fps frame, seen from z = 1000 with a 50° vertical field of view; then a
-kaleidoscope pass and an RGB-shift pass. Two changes: the cubes stay inside a ball the
-turning holder can never bring the camera into (a cube around the camera made a frame one
-flat colour), and three pulse-driven parameters make the picture answer the music: a zoom
-of the lens, a flash of exposure and a twist of the holder. Here the cubes are one instanced draw whose per-cube
-matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
-costs a few uniform writes and three draws.
+kaleidoscope pass and an RGB-shift pass. What differs: the fold mirrors one thin wedge of
+the scene into every ring of the picture, so one cube face filling that wedge made the frame
+one flat colour (the camera inside a cube) or a ring of one colour over half of it. So the
+cubes stay inside a ball the turning holder can never bring the camera into, none spans more
+than MAX_NEAR_SPAN of the view at its nearest (twice as many, smaller cubes keep the cloud
+full), and the cubes are lit per vertex with a soft Blinn-Phong highlight, so a broad face's
+shade runs across it instead of reading as one colour (at no cost per pixel). Three pulse-driven parameters make the picture answer the music: a
+zoom of the lens, a flash of exposure and a twist of the holder. Here the cubes are one
+instanced draw whose per-cube matrices and colours are fixed at creation; the holder's
+rotation is a uniform, so a frame costs a few uniform writes and three draws.
 
 Cost on a software rasteriser (llvmpipe) drives two choices that do not change the picture:
 the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold is
@@ -29,7 +33,7 @@ from visualizer.animations.scene import uniform_bytes, view_projection
 from visualizer.passes import FullscreenPass, RenderTarget
 from visualizer.shaders import load_program
 
-N_CUBES = 100
+N_CUBES = 200  # twice the original's 100, as the near ones are smaller (MAX_NEAR_SPAN)
 CUBE_SIZE = 100.0
 SCALE_RANGE = (0.05, 3.05)
 BOX_WIDTH = 2000.0
@@ -38,9 +42,13 @@ CAMERA_Z = 1000.0
 # turns, no cube comes nearer the camera (at CAMERA_Z) than 0.45 CAMERA_Z and fills the view
 HOLDER_RADIUS = 0.55 * CAMERA_Z
 FOV_Y_DEG = 50.0
+# nor does any cube, at its nearest, span more than this fraction of the view's height (with
+# the lens at rest): one face filling the folded wedge made a frame one flat colour
+MAX_NEAR_SPAN = 0.25
 NEAR, FAR = 1.0, 10000.0
 LIGHT_POSITION = (600.0, 900.0, 1400.0)  # world space, above right of the camera
 AMBIENT = 0.18
+SPECULAR, SHININESS = 0.35, 12.0  # a soft white highlight
 BACKGROUND = (0.02, 0.02, 0.05, 1.0)
 RGB_SHIFT_SCALE = 0.03  # amount 1 shifts red and blue by 3% of the screen height
 MAX_ZOOM = 0.6  # the lens narrows by at most this fraction of its field of view
@@ -80,6 +88,17 @@ def euler_xyz(angles: np.ndarray) -> np.ndarray:
     return rx @ ry @ rz
 
 
+def largest_scale(distance: np.ndarray) -> np.ndarray:
+    """The largest cube scale at this distance from the centre that keeps MAX_NEAR_SPAN.
+
+    The holder brings a cube's nearest corner to CAMERA_Z - distance - half its diagonal from
+    the camera, where its edge must span at most MAX_NEAR_SPAN of the view's height.
+    """
+    span = MAX_NEAR_SPAN * 2.0 * math.tan(math.radians(FOV_Y_DEG) / 2.0)  # edge / nearest
+    edge = span * (CAMERA_Z - distance) / (1.0 + span * math.sqrt(3) / 2)
+    return edge / CUBE_SIZE
+
+
 def cube_instances(seed: int) -> np.ndarray:
     """(N_CUBES, 19) float32: column-major model matrix (16) and colour (3) per cube."""
     rng = np.random.default_rng(seed)
@@ -90,6 +109,7 @@ def cube_instances(seed: int) -> np.ndarray:
     allowed = np.maximum(HOLDER_RADIUS - half_diagonal, 0.0)
     distance = np.maximum(np.linalg.norm(position, axis=1), 1e-9)
     position *= np.minimum(1.0, allowed / distance)[:, None]
+    scale = np.minimum(scale, largest_scale(np.linalg.norm(position, axis=1)))
     rotation = rng.uniform(0.0, TAU, (N_CUBES, 3))
     hue = rng.uniform(0.0, 1.0, N_CUBES)
     saturation = rng.uniform(0.55, 0.9, N_CUBES)
@@ -199,6 +219,9 @@ class Kaleidoscope(Animation):
         ]))
         self._cubes["light_position"].value = LIGHT_POSITION
         self._cubes["ambient"].value = AMBIENT
+        self._cubes["camera_position"].value = (0.0, 0.0, CAMERA_Z)
+        self._cubes["shininess"].value = SHININESS
+        self._cubes["specular"].value = SPECULAR
         self._holder_angle = self._cubes["holder_angle"]
         self._view_projection = self._cubes["view_projection"]
 
