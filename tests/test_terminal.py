@@ -388,3 +388,14 @@ def test_without_display_or_terminal_exits_2_with_one_clear_line(cli, monkeypatc
     helpers.assert_clean_failure(result, "no display", "not a terminal", "davis render")
     forced = cli("play", "--terminal")
     helpers.assert_clean_failure(forced, "--terminal needs a terminal")
+
+
+def test_without_display_a_missing_song_is_reported_first(cli, monkeypatch, helpers, tmp_path):
+    """The wrong path is the first thing to fix, so it is what the user hears about (in one
+    line: no "no playable songs" after it)."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    missing = tmp_path / "no-such-song.ogg"
+    result = cli("play", str(missing))
+    helpers.assert_clean_failure(result, "no-such-song.ogg")
+    assert "no display" not in result.stderr, result.stderr

@@ -118,15 +118,14 @@ def resolve_look(animation: str | None, preset_name: str | None, autopilot=None,
     return Look(name)
 
 
-def prepare_songs(songs: list[Path] | None, model: Path | None, *,
-                  summary: bool = True):
+def prepare_songs(songs: list[Path] | None, model: Path | None):
     """Features for the playable songs, as a `SongFeatures` mapping (close it when done).
 
     Cached songs are ready at once. When none is, the songs are encoded here, with a
     progress bar, until one is playable; the rest are prepared in the background while the
     first one plays. Each song that fails here is reported on one line. When none is
     playable the command exits with status 2, after a final "no playable songs" line unless
-    `summary` is False (for a single song, whose own line already says everything).
+    only one line was reported (it says everything).
     """
     from encoder.audio import DEMO_SONG, find_songs
     from encoder.background import SongFeatures
@@ -155,7 +154,7 @@ def prepare_songs(songs: list[Path] | None, model: Path | None, *,
                 error_line(str(outcome.error))
                 failed.add(path)
     if not ready:
-        if summary:
+        if len(problems) + len(failed) != 1:  # one line already says it all
             fail("no playable songs")
         raise typer.Exit(EXIT_BAD_INPUT)
     features = SongFeatures([path for path in paths if path not in failed], ready, source)

@@ -84,7 +84,7 @@ def render(
         ctx = offscreen_context()
     except DavisError as error:
         fail(str(error))
-    features = prepare_songs([song_path], model, summary=False)[song_path]
+    features = prepare_songs([song_path], model)[song_path]
     if song_length is None:
         song_length = features.duration_s
         _check_start(song_path, start, song_length)
