@@ -85,11 +85,13 @@ def test_a_pulse_mapped_parameter_changes_the_picture_within_100_ms(released, gl
         frames[round(t, 4)] = frame(t)
         flash[round(t, 4)] = renderer.values["flash"]
     keys = sorted(frames)
-    # the picture's brightness: steady while the chord holds, then the flash
+    # the picture's brightness: drifting slowly as the cubes turn while the chord holds, then
+    # the flash
     before = [frames[t].mean() for t in keys if t < BURST_S - AHEAD_S]
     after = [frames[t].mean() for t in keys if t >= BURST_S - AHEAD_S]
     peak = animation_class("kaleidoscope").parameters()[slot].max
     assert max(flash[t] for t in keys if t >= BURST_S - AHEAD_S) > 0.5 * peak  # the flash fired...
     assert max(flash[t] for t in keys if t < BURST_S - AHEAD_S) < 0.2 * peak   # ...at the burst only
     jump = max(after) - max(before)
-    assert jump > 5.0 and jump > 3.0 * (max(before) - min(before)), (before, after)
+    drift = np.abs(np.diff(before)).max()  # the largest change from one frame to the next
+    assert jump > 10.0 and jump > 5.0 * drift, (before, after)
