@@ -9,10 +9,11 @@ one flat colour (the camera inside a cube) or a ring of one colour over half of 
 cubes stay inside a ball the turning holder can never bring the camera into, none spans more
 than MAX_NEAR_SPAN of the view at its nearest (twice as many, smaller cubes keep the cloud
 full), and the cubes are lit per vertex with a soft Blinn-Phong highlight, so a broad face's
-shade runs across it instead of reading as one colour (at no cost per pixel). Three pulse-driven parameters make the picture answer the music: a
-zoom of the lens, a flash of exposure and a twist of the holder. Here the cubes are one
-instanced draw whose per-cube matrices and colours are fixed at creation; the holder's
-rotation is a uniform, so a frame costs a few uniform writes and three draws.
+shade runs across it instead of reading as one colour (at no cost per pixel). Three
+pulse-driven parameters make the picture answer the music: a zoom of the lens, a flash of
+exposure and a twist of the holder. Here the cubes are one instanced draw whose per-cube
+matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
+costs a few uniform writes and three draws.
 
 Cost on a software rasteriser (llvmpipe) drives two choices that do not change the picture:
 the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold is
