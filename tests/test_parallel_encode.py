@@ -97,6 +97,26 @@ def test_the_first_song_is_ready_at_once_and_the_rest_are_prepared_in_the_backgr
     assert multiprocessing.active_children() == []
 
 
+def test_a_shuffled_new_folder_starts_with_a_random_song_that_is_ready(library, tiny_model):
+    """`davis play FOLDER --shuffle`: the song encoded before the first frame is the
+    shuffle's first, not always the folder's first, and the rest follow in the same order."""
+    import random
+
+    from visualizer.commands.common import prepare_songs
+
+    firsts = set()
+    for seed in range(4):
+        features = prepare_songs(library, tiny_model, shuffle=random.Random(seed))
+        try:
+            order = list(features)
+            assert features.is_ready(order[0])
+            assert set(library) - set(order) <= {library[1]}  # only the broken file may go
+            firsts.add(order[0])
+        finally:
+            features.close()
+    assert len(firsts) > 1, firsts
+
+
 def test_closing_stops_the_background_and_a_later_song_is_still_encoded_on_demand(
         library, tiny_model, tmp_path):
     from encoder.background import SongFeatures

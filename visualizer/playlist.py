@@ -8,24 +8,27 @@ from pathlib import Path
 from typing import Callable
 
 
+def play_order(songs: list[Path], *, shuffle: random.Random | None,
+               ready: Callable[[Path], bool]) -> list[Path]:
+    """The songs in the order they will play: as given, or shuffled with `shuffle`.
+
+    A shuffled list starts with a song that is `ready` when one is, so a folder of new songs,
+    most still being prepared, starts without a wait; in the given order the first song
+    waits if it must (the user chose it).
+    """
+    order = list(songs)
+    if shuffle is not None:
+        shuffle.shuffle(order)
+        first = next((index for index, song in enumerate(order) if ready(song)), 0)
+        order.insert(0, order.pop(first))
+    return order
+
+
 @dataclass
 class Playlist:
     songs: list[Path]
     loop: bool = False
     index: int = 0
-
-    @classmethod
-    def build(cls, songs: list[Path], *, shuffle: bool, loop: bool, rng: random.Random,
-              ready: Callable[[Path], bool] | None = None) -> "Playlist":
-        """`ready`: which songs can start at once; a shuffled list starts with one of them
-        (a folder of new songs, most still being prepared, starts without a wait)."""
-        order = list(songs)
-        if shuffle:
-            rng.shuffle(order)
-            if ready is not None and order and not ready(order[0]):
-                first = next((index for index, song in enumerate(order) if ready(song)), 0)
-                order.insert(0, order.pop(first))
-        return cls(order, loop)
 
     @property
     def current(self) -> Path:

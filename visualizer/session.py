@@ -33,7 +33,7 @@ __all__ = ["Look", "PlayOptions", "PlayerParts", "Session", "build_player"]
 class PlayOptions:
     """How to play, whatever the front end (the `davis play` options).
 
-    seed: random seed for mappings and shuffling (None: a fresh one).
+    seed: random seed for the mappings (None: a fresh one).
     sync_offset_ms: look-ahead override; None derives it from the audio output.
     volume: 0..1.
     fps_limit: frames per second at most; None: the front end's default (read by the front
@@ -50,7 +50,6 @@ class PlayOptions:
     seed: int | None = None
     sync_offset_ms: float | None = None
     volume: float = 1.0
-    shuffle: bool = False
     loop: bool = False
     fps_limit: int | None = None
     duration_s: float | None = None
@@ -87,8 +86,7 @@ def build_player(ctx, size: tuple[int, int], features: dict[Path, Features], loo
     from visualizer.playlist import Playlist
 
     rng = random.Random(options.seed)
-    playlist = Playlist.build(list(features), shuffle=options.shuffle, loop=options.loop, rng=rng,
-                              ready=getattr(features, "is_ready", None))
+    playlist = Playlist(list(features), options.loop)  # `features` is in the play order
     audio, audio_problem = open_audio(options.volume)
     closers = [audio.close]
     try:

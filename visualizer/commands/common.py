@@ -3,6 +3,7 @@ parsing a size, resolving the first look early, and encoding songs with a progre
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -118,8 +119,10 @@ def resolve_look(animation: str | None, preset_name: str | None, autopilot=None,
     return Look(name)
 
 
-def prepare_songs(songs: list[Path] | None, model: Path | None):
-    """Features for the playable songs, as a `SongFeatures` mapping (close it when done).
+def prepare_songs(songs: list[Path] | None, model: Path | None, *,
+                  shuffle: random.Random | None = None):
+    """Features for the playable songs, as a `SongFeatures` mapping in the play order (close
+    it when done): as found, or shuffled with `shuffle` (then starting with a ready song).
 
     Cached songs are ready at once. When none is, the songs are encoded here, with a
     progress bar, until one is playable; the rest are prepared in the background while the
@@ -131,6 +134,7 @@ def prepare_songs(songs: list[Path] | None, model: Path | None):
     from encoder.background import SongFeatures
     from encoder.batch import FeatureSource
     from encoder.errors import DavisError
+    from visualizer.playlist import play_order
 
     paths, problems = find_songs(songs or [DEMO_SONG])
     for problem in problems:
@@ -140,6 +144,7 @@ def prepare_songs(songs: list[Path] | None, model: Path | None):
     except DavisError as error:
         fail(str(error))
     ready = {path: found for path in paths if (found := source.cached(path)) is not None}
+    paths = play_order(paths, shuffle=shuffle, ready=ready.__contains__)
     failed: set[Path] = set()
     if paths and not ready:
         with progress_bar() as progress:

@@ -69,13 +69,13 @@ def play(
     except DavisError as error:
         fail(str(error))
     # the songs before the display: a wrong path is the first thing to hear about
-    features = prepare_songs(songs, model)
+    features = prepare_songs(songs, model, shuffle=random.Random(seed) if shuffle else None)
     try:
         terminal = choose_terminal(terminal, windowed, size)
         options = PlayOptions(seed=seed, sync_offset_ms=sync_offset, volume=volume / 100,
-                              shuffle=shuffle, loop=loop, fps_limit=fps_limit,
-                              duration_s=duration, screenshot=screenshot, transition=blending,
-                              autopilot=autopilot, status_line=not terminal and sys.stderr.isatty(),
+                              loop=loop, fps_limit=fps_limit, duration_s=duration,
+                              screenshot=screenshot, transition=blending, autopilot=autopilot,
+                              status_line=not terminal and sys.stderr.isatty(),
                               report=None if terminal else warning_line)
         run_session(features, look, options, terminal=terminal, windowed=windowed,
                     size=window_size)
