@@ -319,6 +319,16 @@ def test_scenes_new_writes_a_scene_that_checks_plays_and_renders_the_same_twice(
     assert videos[0].read_bytes() == videos[1].read_bytes()
 
 
+def test_a_scene_made_elsewhere_says_where_it_must_go_to_play(cli, scenes, tmp_path):
+    result = cli("scenes", "new", "glow", "--folder", tmp_path / "drafts")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "drafts" / "glow" / "scene.glsl").is_file()
+    text = " ".join(result.output.split())
+    assert f"move it into {scenes}" in text and "davis play --animation glow" in text
+    here = cli("scenes", "new", "dusk")  # in the user scenes folder: it plays as it is
+    assert "move it" not in here.output and "davis play --animation dusk" in here.output
+
+
 def test_scenes_check_reports_the_line_of_a_mistake(cli, scenes):
     scene = write_scene(scenes, "typo", "void mainImage(out vec4 c, in vec2 p) {\n"
                                         "    c = vec4(1.0) * undefined_gain;\n}\n")

@@ -44,7 +44,11 @@ def new(name: Annotated[str, typer.Argument(help="The scene's name (lowercase le
     except OSError as error:
         fail(f"{target}: cannot write the scene ({error.strerror or error})")
     out.print(f"Wrote {target / 'scene.glsl'} and scene.toml")
-    out.print(f"Play it: [bold]davis play --animation {name}[/]  (saving the file reloads it)")
+    play = f"[bold]davis play --animation {name}[/]  (saving the file reloads it)"
+    if target.parent.resolve() == user_scenes_folder().resolve():
+        out.print(f"Play it: {play}")
+    else:  # davis finds scenes only in the user scenes folder
+        out.print(f"Play it: move it into {user_scenes_folder()}, then {play}")
     out.print(f"Check it: [bold]davis scenes check {target}[/]")
 
 
