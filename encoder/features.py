@@ -45,6 +45,12 @@ class Features:
     def duration_s(self) -> float:
         return self.n_frames / self.fps
 
+    @property
+    def still(self) -> bool:
+        """True when no feature ever moves (a silent or perfectly steady song): every value
+        rests at the same level, so nothing in the picture will follow the sound."""
+        return all(float(np.ptp(array)) == 0.0 for array in self.levels.values())
+
     def blur(self, level: int) -> np.ndarray:
         """The (frames, 10) array smoothed over `level` frames."""
         try:

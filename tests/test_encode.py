@@ -279,6 +279,9 @@ def test_silence_encodes_to_one_half(cli, songs, tiny_model, tmp_path):
     for level in BLUR_LEVELS:
         np.testing.assert_array_equal(features.blur(level), 0.5, err_msg=f"blur{level}")
     assert not result.stderr.count("error")
+    # said once, as a warning: the song is fine, but nothing will move
+    assert result.exit_code == 0
+    assert result.stderr.count("warning:") == 1 and "silent" in result.stderr, result.stderr
 
 
 def test_features_depend_on_the_audio(cli, songs, tiny_model, tmp_path):
@@ -286,7 +289,8 @@ def test_features_depend_on_the_audio(cli, songs, tiny_model, tmp_path):
     # sound that keeps changing with one that holds still)
     sweep = songs.sweep("sweep.wav", seconds=4.0)
     chord = songs.chord("chord.wav", seconds=4.0)
-    sweep_features, _ = encode_to(cli, sweep, tiny_model, tmp_path / "sweep.npz")
+    sweep_features, result = encode_to(cli, sweep, tiny_model, tmp_path / "sweep.npz")
+    assert "silent" not in result.stderr  # a song that changes is not warned about
     chord_features, _ = encode_to(cli, chord, tiny_model, tmp_path / "chord.npz")
     assert sweep_features.n_frames == chord_features.n_frames == 240
     difference = np.abs(sweep_features.blur(1) - chord_features.blur(1)).mean()

@@ -96,6 +96,17 @@ def test_renders_a_video_with_audio(cli, song, renders, suffix):
     assert min(changes) > 0.5, changes  # moving all along, not frozen
 
 
+def test_a_silent_song_renders_with_one_warning(cli, songs, renders):
+    silent = songs.silence("quiet.wav", seconds=2.5)
+    output = renders / "quiet.mp4"
+    result = cli("render", silent, "-o", output, *SMALL)
+    assert result.exit_code == 0, result.output
+    assert output.is_file()  # a silent intro is still a song: said, not refused
+    assert result.stderr.count("warning:") == 1 and "silent" in result.stderr, result.stderr
+    loud = cli("render", songs.chord("chord.wav", seconds=2.5), "-o", renders / "c.mp4", *SMALL)
+    assert "silent" not in loud.stderr
+
+
 def test_start_and_duration_select_the_song_time(cli, song, renders):
     """A render from 1 s lasts the rest of the song by default, audio included."""
     output = renders / "tail.mp4"

@@ -119,6 +119,13 @@ def resolve_look(animation: str | None, preset_name: str | None, autopilot=None,
     return Look(name)
 
 
+def warn_if_still(path: Path, features) -> None:
+    """One warning line for a song whose features never move (silence, or a steady tone)."""
+    if features.still:
+        warning_line(f"{path}: silent (or the sound never changes): its features stay at rest, "
+                     "so the picture will not follow it")
+
+
 def prepare_songs(songs: list[Path] | None, model: Path | None, *,
                   shuffle: random.Random | None = None):
     """Features for the playable songs, as a `SongFeatures` mapping in the play order (close
@@ -162,6 +169,8 @@ def prepare_songs(songs: list[Path] | None, model: Path | None, *,
         if len(problems) + len(failed) != 1:  # one line already says it all
             fail("no playable songs")
         raise typer.Exit(EXIT_BAD_INPUT)
+    for path, found in ready.items():
+        warn_if_still(path, found)
     features = SongFeatures([path for path in paths if path not in failed], ready, source)
     if features.pending:
         note_line(f"{features.pending} more song{'s' if features.pending > 1 else ''} "

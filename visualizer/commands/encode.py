@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
+from visualizer.commands.common import warn_if_still
 from visualizer.console import EXIT_BAD_INPUT, error_line, fail, out, progress_bar
 
 
@@ -127,3 +128,4 @@ def _report(outcome, destination: Path | None) -> None:
     cached = " [dim](cached)[/]" if outcome.from_cache else ""
     out.print(f"[green]✓[/] {escape(str(outcome.path))}  {int(minutes)}:{seconds:04.1f}  "
               f"{features.n_frames} frames{cached}{where}", soft_wrap=True)
+    warn_if_still(outcome.path, features)
