@@ -49,7 +49,8 @@ class Features:
     def still(self) -> bool:
         """True when no feature ever moves (a silent or perfectly steady song): every value
         rests at the same level, so nothing in the picture will follow the sound."""
-        return all(float(np.ptp(array)) == 0.0 for array in self.levels.values())
+        finest = self.levels[min(self.levels)]  # the others are smoothed copies of it
+        return float(np.ptp(finest)) == 0.0
 
     def blur(self, level: int) -> np.ndarray:
         """The (frames, 10) array smoothed over `level` frames."""
