@@ -140,7 +140,6 @@ def prepare_songs(songs: list[Path] | None, model: Path | None, *,
     from encoder.audio import DEMO_SONG, find_songs
     from encoder.background import SongFeatures
     from encoder.batch import FeatureSource
-    from encoder.errors import DavisError
     from visualizer.playlist import play_order
 
     paths, problems = find_songs(songs or [DEMO_SONG])
