@@ -7,18 +7,25 @@ are encoded, in the songs' order, by worker processes at the lowest CPU priority
 yet encodes it at once in this process (or waits for it, if a worker has it already), so
 jumping ahead never waits behind the songs before it. A song that cannot be encoded raises
 its `DavisError` when asked for, and the player skips it.
+
+Songs in the feature cache are not held in memory: only the last few asked for are, and the
+others are read again (about 10 ms) when their turn comes, so a library of thousands of
+songs starts as fast, and takes as little memory, as one song.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from encoder.batch import EncodeOutcome, FeatureSource
 from encoder.errors import DavisError
 from encoder.features import Features
+
+LOADED_KEPT = 2  # cached songs kept in memory once asked for: the one playing and the last
 
 
 class SongFeatures(Mapping):
@@ -26,17 +33,20 @@ class SongFeatures(Mapping):
 
     Args:
         songs: every song to offer, in order.
-        ready: the songs whose features are known already (cached, or encoded up front).
-        source: what encodes the others.
+        ready: the songs whose features are at hand already (encoded up front).
+        source: what loads the cached songs and encodes the others.
+        cached: the songs in `source`'s cache, loaded when asked for.
         workers: background worker processes (default: one per core but one, at least one).
     The background starts on `start_background()`, or on the first lookup, so that it
     never competes with preparing the first song; `close()` stops it.
     """
 
     def __init__(self, songs: list[Path], ready: dict[Path, Features], source: FeatureSource,
-                 *, workers: int | None = None) -> None:
+                 *, cached: Iterable[Path] = (), workers: int | None = None) -> None:
         self._songs = list(songs)
-        self._ready = dict(ready)
+        self._ready = dict(ready)  # held in memory for good (not in the cache)
+        self._stored = set(cached) - set(ready)  # in the cache, read when asked for
+        self._loaded: OrderedDict[Path, Features] = OrderedDict()  # the last stored ones read
         self._failed: dict[Path, DavisError] = {}
         self._in_flight: set[Path] = set()   # handed to a worker
         self._here: set[Path] = set()        # being encoded by a lookup in this process
@@ -70,22 +80,25 @@ class SongFeatures(Mapping):
                 self._changed.wait()
             if song in self._ready:
                 found = self._ready[song]
+            elif song in self._loaded:
+                found = self._loaded[song]
+                self._loaded.move_to_end(song)
             elif song in self._failed:
                 raise self._failed[song]
             else:
                 self._here.add(song)
                 found = None
         if found is None:
-            self._record(self._source.get(song))
+            self._record(self._source.get(song), asked=True)  # read from the cache, or encoded
             return self[song]
         self.start_background()
         return found
 
     def is_ready(self, song: Path) -> bool:
-        """Whether a lookup would answer at once: the features are at hand, or the song is
-        known to be unplayable."""
+        """Whether a lookup would answer at once: the features are at hand or in the cache,
+        or the song is known to be unplayable."""
         with self._changed:
-            return song in self._ready or song in self._failed
+            return song in self._ready or song in self._stored or song in self._failed
 
     # --- the background ---
 
@@ -146,10 +159,20 @@ class SongFeatures(Mapping):
                 self._in_flight.clear()
                 self._changed.notify_all()
 
-    def _record(self, outcome: EncodeOutcome) -> None:
+    def _record(self, outcome: EncodeOutcome, *, asked: bool = False) -> None:
+        """Note an outcome; the features of a stored song are kept only when a lookup
+        `asked` for them (the background's go to the cache, not to memory)."""
         with self._changed:
             if outcome.error is not None:
                 self._failed[outcome.path] = outcome.error
+                self._stored.discard(outcome.path)
+            elif outcome.stored:
+                self._stored.add(outcome.path)
+                if asked:
+                    self._loaded[outcome.path] = outcome.features
+                    self._loaded.move_to_end(outcome.path)
+                    while len(self._loaded) > LOADED_KEPT:
+                        self._loaded.popitem(last=False)
             else:
                 self._ready[outcome.path] = outcome.features
             self._in_flight.discard(outcome.path)

@@ -13,12 +13,17 @@ from encoder.features import Features
 
 @dataclass
 class EncodeOutcome:
-    """What happened to one song: its features, or the error that stopped it."""
+    """What happened to one song: its features, or the error that stopped it.
+
+    `from_cache`: served from the cache; `stored`: in the cache now (served from it, or
+    written to it), so a caller may drop the features and load them again when needed.
+    """
 
     path: Path
     features: Features | None = None
     error: DavisError | None = None
     from_cache: bool = False
+    stored: bool = False
 
 
 class FeatureSource:
@@ -47,11 +52,12 @@ class FeatureSource:
             self._encoder = FeatureEncoder(self.model_path, self.device)
         return self._encoder
 
-    def cached(self, path: Path) -> Features | None:
+    def is_cached(self, path: Path) -> bool:
+        """Whether the song has a cache entry (without loading it; see `FeatureCache.has`)."""
         try:
-            return self.cache.get(self.cache.key(path, self.model_path))
+            return self.cache.has(self.cache.key(path, self.model_path))
         except OSError:
-            return None
+            return False
 
     def get(self, path: Path, *, force: bool = False) -> EncodeOutcome:
         path = Path(path)
@@ -60,10 +66,9 @@ class FeatureSource:
                 raise AudioError("no such file" if not path.exists() else "not a file", path)
             key = self.cache.key(path, self.model_path)
             if not force and (features := self.cache.get(key)) is not None:
-                return EncodeOutcome(path, features, from_cache=True)
+                return EncodeOutcome(path, features, from_cache=True, stored=True)
             features = self.encoder.encode_file(path)
-            self.cache.put(key, features)
-            return EncodeOutcome(path, features)
+            return EncodeOutcome(path, features, stored=self.cache.put(key, features))
         except DavisError as error:
             return EncodeOutcome(path, error=error)
         except OSError as error:
@@ -78,36 +83,40 @@ class FeatureSource:
         from encoder.inference import inference_device
 
         paths = [Path(path) for path in paths]
-        ready: dict[int, EncodeOutcome] = {}
+        failed: dict[int, EncodeOutcome] = {}
+        cached: set[int] = set()  # loaded only when their turn comes: memory stays flat
         keys: dict[int, str] = {}
         for index, path in enumerate(paths):
             try:
                 if not path.is_file():
                     raise AudioError("no such file" if not path.exists() else "not a file", path)
                 keys[index] = self.cache.key(path, self.model_path)
-                if not force and (features := self.cache.get(keys[index])) is not None:
-                    ready[index] = EncodeOutcome(path, features, from_cache=True)
+                if not force and self.cache.has(keys[index]):
+                    cached.add(index)
             except DavisError as error:
-                ready[index] = EncodeOutcome(path, error=error)
+                failed[index] = EncodeOutcome(path, error=error)
             except OSError as error:
-                ready[index] = EncodeOutcome(path, error=AudioError(
+                failed[index] = EncodeOutcome(path, error=AudioError(
                     f"cannot read ({error.strerror})", path))
-        todo = [index for index in range(len(paths)) if index not in ready]
+        self.cache.save_digests()
+        todo = [index for index in range(len(paths)) if index not in failed and index not in cached]
         from encoder.parallel import encode_in_parallel, worker_count
 
         workers = worker_count(jobs, len(todo))
         if workers < 2 or inference_device(self.device) != "cpu":
             for index, path in enumerate(paths):
-                yield ready[index] if index in ready else self.get(path, force=True)
+                yield failed[index] if index in failed else self.get(path, force=index in todo)
             return
         encoded = encode_in_parallel([paths[index] for index in todo], self.model_path, workers)
         try:
             for index, path in enumerate(paths):
-                if index in ready:
-                    yield ready[index]
-                    continue
-                _, result = next(encoded)
-                yield self._kept(path, result, keys[index])
+                if index in failed:
+                    yield failed[index]
+                elif index in cached:
+                    yield self.get(path)  # an entry gone bad since is encoded here
+                else:
+                    _, result = next(encoded)
+                    yield self._kept(path, result, keys[index])
         finally:
             encoded.close()  # an interrupted consumer stops the workers at once
 
@@ -117,10 +126,10 @@ class FeatureSource:
         if isinstance(result, DavisError):
             return EncodeOutcome(path, error=result)
         try:
-            self.cache.put(key or self.cache.key(path, self.model_path), result)
-        except OSError:
-            pass  # the file went away since it was read: the song still plays from memory
-        return EncodeOutcome(path, result)
+            stored = self.cache.put(key or self.cache.key(path, self.model_path), result)
+        except OSError:  # the file went away since it was read: the song plays from memory
+            stored = False
+        return EncodeOutcome(path, result, stored=stored)
 
     def encode_each(self, paths: Iterable[Path], *, workers: int = 1,
                     low_priority: bool = False, stopped=None) -> Iterator[EncodeOutcome]:

@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from encoder.digests import DigestMemo
 from encoder.features import FORMAT_VERSION, Features
 from encoder.files import file_digest
 
@@ -21,21 +22,35 @@ def default_cache_dir() -> Path:
 
 
 class FeatureCache:
-    """A folder of `<key>.npz` files; a corrupt or stale entry is dropped, never fatal."""
+    """A folder of `<key>.npz` files; a corrupt or stale entry is dropped, never fatal.
+
+    Songs' digests are remembered beside it (`encoder.digests`): call `save_digests()` after
+    looking up a batch of songs, so that the next start does not read them all again.
+    """
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = (folder or default_cache_dir()) / "features"
+        root = folder or default_cache_dir()
+        self.folder = root / "features"
+        self.song_digests = DigestMemo(root / "digests.json")
         self._model_digests: dict[Path, str] = {}
 
     def key(self, song_path: Path, model_path: Path) -> str:
         model_path = Path(model_path).resolve()
         if model_path not in self._model_digests:
             self._model_digests[model_path] = file_digest(model_path)
-        text = f"v{FORMAT_VERSION}:{file_digest(song_path)}:{self._model_digests[model_path]}"
+        song_digest = self.song_digests.digest(song_path)
+        text = f"v{FORMAT_VERSION}:{song_digest}:{self._model_digests[model_path]}"
         return hashlib.sha256(text.encode()).hexdigest()[:40]
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.npz"
+
+    def save_digests(self) -> None:
+        self.song_digests.save()
+
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (it may still turn out unreadable on `get`)."""
+        return self.path(key).is_file()
 
     def get(self, key: str) -> Features | None:
         path = self.path(key)
@@ -47,8 +62,11 @@ class FeatureCache:
             path.unlink(missing_ok=True)
             return None
 
-    def put(self, key: str, features: Features) -> None:
+    def put(self, key: str, features: Features) -> bool:
+        """Store `features`; False when they could not be written (a read-only or full cache
+        folder costs speed, not correctness)."""
         try:
             features.save_npz(self.path(key))
         except OSError:
-            pass  # a read-only or full cache folder costs speed, not correctness
+            return False
+        return True

@@ -17,6 +17,9 @@ FPS = 60
 N_FEATURES = 10
 BLUR_LEVELS: tuple[int, ...] = (1, 10, 50, 100, 300, 1000, 3000)
 FORMAT_VERSION = 1
+# What a user is told about a song whose features are `still`.
+STILL_SONG = ("silent (or the sound never changes): its features stay at rest, so the "
+              "picture will not follow it")
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compare levels explicitly

@@ -191,6 +191,23 @@ def test_an_unplayable_song_is_skipped_with_a_message(gl_context, silent, songs)
     assert reported == ["broken.mp3: cannot decode audio (corrupt); skipped it"]
 
 
+def test_a_silent_song_is_said_on_screen_and_in_the_terminal_when_it_starts(gl_context, silent,
+                                                                          songs):
+    """Also a song prepared in the background, after the first frame: the player says it."""
+    paths = list(songs)
+    quiet = Features({level: np.full((120, 10), 0.5, np.float32) for level in BLUR_LEVELS},
+                     title="Quiet")
+    reported = []
+    frontend = ScriptedFrontEnd(gl_context, {1: ["next song"], 3: ["quit"]})
+    play(frontend, {paths[0]: songs[paths[0]], Path("quiet.wav"): quiet},
+         report=reported.append)
+    first, later = frontend.snapshots[0], frontend.snapshots[1]
+    assert not any("silent" in m.text for m in first.messages)
+    assert later.title == "Quiet"
+    assert any(m.text == "quiet.wav is silent: the picture rests" for m in later.messages)
+    assert len(reported) == 1 and reported[0].startswith("quiet.wav: silent")
+
+
 def test_a_playlist_of_only_unplayable_songs_after_the_first_ends(gl_context, silent, songs):
     first = next(iter(songs))
     mixed = WithUnplayable({first: songs[first], Path("broken.mp3"): songs[first]},

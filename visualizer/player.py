@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from encoder.errors import DavisError
-from encoder.features import N_FEATURES, Features
+from encoder.features import N_FEATURES, STILL_SONG, Features
 from visualizer.animations import animation_names
 from visualizer.audio_output import AudioOutput
 from visualizer.autopilot import Autopilot
@@ -226,6 +226,10 @@ class Player:
         self.autopilot.restart()
         self.audio.load(path, self.features.duration_s)
         self.notify(self.title, kind="title", seconds=TITLE_S)
+        if self.features.still:
+            self.notify(f"{path.name} is silent: the picture rests", seconds=TITLE_S)
+            if self.report is not None:
+                self.report(f"{path}: {STILL_SONG}")
         return True
 
     def _start_or_prepare(self) -> bool:

@@ -121,9 +121,10 @@ def resolve_look(animation: str | None, preset_name: str | None, autopilot=None,
 
 def warn_if_still(path: Path, features) -> None:
     """One warning line for a song whose features never move (silence, or a steady tone)."""
+    from encoder.features import STILL_SONG
+
     if features.still:
-        warning_line(f"{path}: silent (or the sound never changes): its features stay at rest, "
-                     "so the picture will not follow it")
+        warning_line(f"{path}: {STILL_SONG}")
 
 
 def prepare_songs(songs: list[Path] | None, model: Path | None, *,
@@ -149,28 +150,29 @@ def prepare_songs(songs: list[Path] | None, model: Path | None, *,
         source = FeatureSource(model)
     except DavisError as error:
         fail(str(error))
-    ready = {path: found for path in paths if (found := source.cached(path)) is not None}
-    paths = play_order(paths, shuffle=shuffle, ready=ready.__contains__)
+    cached = {path for path in paths if source.is_cached(path)}
+    source.cache.save_digests()
+    paths = play_order(paths, shuffle=shuffle, ready=cached.__contains__)
     failed: set[Path] = set()
-    if paths and not ready:
+    first: dict = {}
+    if paths and not cached:
         with progress_bar() as progress:
             task = progress.add_task("Preparing", total=1, status="")
             for path in paths:
                 progress.update(task, status=path.name)
                 outcome = source.get(path)
                 if outcome.error is None:
-                    ready[path] = outcome.features
+                    first[path] = outcome.features
                     progress.advance(task)
                     break
                 error_line(str(outcome.error))
                 failed.add(path)
-    if not ready:
+    if not (cached or first):
         if len(problems) + len(failed) != 1:  # one line already says it all
             fail("no playable songs")
         raise typer.Exit(EXIT_BAD_INPUT)
-    for path, found in ready.items():
-        warn_if_still(path, found)
-    features = SongFeatures([path for path in paths if path not in failed], ready, source)
+    features = SongFeatures([path for path in paths if path not in failed], first, source,
+                            cached=cached)
     if features.pending:
         note_line(f"{features.pending} more song{'s' if features.pending > 1 else ''} "
                   "will be prepared while playing")

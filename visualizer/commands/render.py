@@ -15,7 +15,7 @@ import typer
 from visualizer.commands.common import (CycleOption, CyclePresetsOption, FavouritesOption,
                                         PresetOption, TransitionOption, TransitionStyleOption,
                                         autopilot_settings, parse_size, prepare_songs,
-                                        resolve_look, transition_settings)
+                                        resolve_look, transition_settings, warn_if_still)
 from visualizer.commands.encode import ModelOption
 from visualizer.console import fail, out, progress_bar, warning_line
 from visualizer.transitions import DEFAULT_TRANSITION_S
@@ -84,7 +84,11 @@ def render(
         ctx = offscreen_context()
     except DavisError as error:
         fail(str(error))
-    features = prepare_songs([song_path], model)[song_path]
+    try:
+        features = prepare_songs([song_path], model)[song_path]
+    except DavisError as error:  # a cache entry gone bad, and the song no longer encodes
+        fail(str(error))
+    warn_if_still(song_path, features)
     if song_length is None:
         song_length = features.duration_s
         _check_start(song_path, start, song_length)
