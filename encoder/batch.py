@@ -52,12 +52,14 @@ class FeatureSource:
             self._encoder = FeatureEncoder(self.model_path, self.device)
         return self._encoder
 
-    def is_cached(self, path: Path) -> bool:
-        """Whether the song has a cache entry (without loading it; see `FeatureCache.has`)."""
+    def is_cached(self, path: Path, *, known_only: bool = False) -> bool:
+        """Whether the song has a cache entry (without loading it; see `FeatureCache.has`).
+        `known_only`: without reading a song whose digest is not remembered (then False)."""
         try:
-            return self.cache.has(self.cache.key(path, self.model_path))
+            key = (self.cache.known_key if known_only else self.cache.key)(path, self.model_path)
         except OSError:
             return False
+        return key is not None and self.cache.has(key)
 
     def get(self, path: Path, *, force: bool = False) -> EncodeOutcome:
         path = Path(path)

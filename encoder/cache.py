@@ -35,10 +35,18 @@ class FeatureCache:
         self._model_digests: dict[Path, str] = {}
 
     def key(self, song_path: Path, model_path: Path) -> str:
+        return self._key(self.song_digests.digest(song_path), model_path)
+
+    def known_key(self, song_path: Path, model_path: Path) -> str | None:
+        """The key if the song's digest is remembered (see `key`), without reading the song;
+        None for a song never read (or changed since)."""
+        song_digest = self.song_digests.remembered(song_path)
+        return None if song_digest is None else self._key(song_digest, model_path)
+
+    def _key(self, song_digest: str, model_path: Path) -> str:
         model_path = Path(model_path).resolve()
         if model_path not in self._model_digests:
             self._model_digests[model_path] = file_digest(model_path)
-        song_digest = self.song_digests.digest(song_path)
         text = f"v{FORMAT_VERSION}:{song_digest}:{self._model_digests[model_path]}"
         return hashlib.sha256(text.encode()).hexdigest()[:40]
 

@@ -33,18 +33,24 @@ class DigestMemo:
         self._lock = threading.Lock()  # the player's background thread looks songs up too
 
     def digest(self, path: Path) -> str:
+        remembered = self.remembered(path)
+        if remembered is not None:
+            return remembered
         path = Path(path).resolve()
-        stamp = _stamp(path)
-        name = str(path)
-        with self._lock:
-            remembered = self._known().get(name)
-        if remembered is not None and remembered[:3] == stamp:
-            return remembered[3]
+        stamp, name = _stamp(path), str(path)
         digest = file_digest(path)
         if _stamp(path) == stamp:  # not changed while it was read
             with self._lock:
                 self._known()[name] = self._new[name] = [*stamp, digest]
         return digest
+
+    def remembered(self, path: Path) -> str | None:
+        """The digest if it is remembered for the file as it is now, without reading it."""
+        path = Path(path).resolve()
+        stamp = _stamp(path)
+        with self._lock:
+            entry = self._known().get(str(path))
+        return entry[3] if entry is not None and entry[:3] == stamp else None
 
     def save(self) -> None:
         """Write the digests learnt since the last save, if any (an unwritable folder only

@@ -165,3 +165,49 @@ def test_an_unwritable_cache_keeps_the_features_in_memory(library, tiny_model, t
         assert features[library[0]] is first and features[library[1]] is second
     finally:
         features.close()
+
+
+def test_a_new_library_is_not_read_through_before_the_first_song(library, tiny_model, reads,
+                                                                 fresh_cache):
+    from tests.test_parallel_encode import wait_until_prepared
+    from visualizer.commands.common import prepare_songs
+
+    features = prepare_songs(library, tiny_model)
+    try:
+        assert reads == [library[0].resolve()]  # only the song that plays first
+        assert features.pending == len(library) - 1
+        features[library[0]]  # the first frame: the background starts
+        wait_until_prepared(features)
+        assert sorted(reads) == sorted(song.resolve() for song in library)
+    finally:
+        features.close()
+
+
+def test_songs_cached_under_other_names_are_found_in_the_cache_not_encoded(
+        library, tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    import encoder.parallel
+    from encoder.background import SongFeatures
+    from tests.test_parallel_encode import wait_until_prepared
+
+    cache = FeatureCache(tmp_path / "cache")
+    list(FeatureSource(tiny_model, "cpu", cache).get_many(library, jobs=1))
+    copies = [Path(shutil.copy(song, tmp_path / f"copy of {song.name}")) for song in library]
+    encoded: list[Path] = []
+    real = encoder.parallel.encode_in_parallel
+
+    def recorded(paths, *args, **options):
+        return real((encoded.append(path) or path for path in paths), *args, **options)
+
+    monkeypatch.setattr(encoder.parallel, "encode_in_parallel", recorded)
+    source = FeatureSource(tiny_model, "cpu", FeatureCache(tmp_path / "cache"))
+    features = SongFeatures(copies, {}, source, workers=1)
+    try:
+        assert not features.is_ready(copies[1])  # not known under this name yet...
+        features[copies[0]]
+        wait_until_prepared(features)
+        assert encoded == []  # ...but found in the cache, none encoded again
+        assert all(features.is_ready(copy) for copy in copies)
+    finally:
+        features.close()

@@ -97,7 +97,8 @@ def test_the_first_song_is_ready_at_once_and_the_rest_are_prepared_in_the_backgr
     assert multiprocessing.active_children() == []
 
 
-def test_a_shuffled_new_folder_starts_with_a_random_song_that_is_ready(library, tiny_model):
+def test_a_shuffled_new_folder_starts_with_a_random_song_that_is_ready(library, tiny_model,
+                                                                       tmp_path, monkeypatch):
     """`davis play FOLDER --shuffle`: the song encoded before the first frame is the
     shuffle's first, not always the folder's first, and the rest follow in the same order."""
     import random
@@ -106,6 +107,7 @@ def test_a_shuffled_new_folder_starts_with_a_random_song_that_is_ready(library, 
 
     firsts = set()
     for seed in range(4):
+        monkeypatch.setenv("DAVIS_CACHE_DIR", str(tmp_path / f"cache-{seed}"))  # new each time
         features = prepare_songs(library, tiny_model, shuffle=random.Random(seed))
         try:
             order = list(features)

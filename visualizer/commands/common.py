@@ -150,8 +150,9 @@ def prepare_songs(songs: list[Path] | None, model: Path | None, *,
         source = FeatureSource(model)
     except DavisError as error:
         fail(str(error))
-    cached = {path for path in paths if source.is_cached(path)}
-    source.cache.save_digests()
+    # Only songs read before are looked up now (a new library is not read through before
+    # the first frame); the background finds the others in the cache, if they are there.
+    cached = {path for path in paths if source.is_cached(path, known_only=True)}
     paths = play_order(paths, shuffle=shuffle, ready=cached.__contains__)
     failed: set[Path] = set()
     first: dict = {}

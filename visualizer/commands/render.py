@@ -84,10 +84,13 @@ def render(
         ctx = offscreen_context()
     except DavisError as error:
         fail(str(error))
+    song = prepare_songs([song_path], model)
     try:
-        features = prepare_songs([song_path], model)[song_path]
+        features = song[song_path]
     except DavisError as error:  # a cache entry gone bad, and the song no longer encodes
         fail(str(error))
+    finally:
+        song.close()
     warn_if_still(song_path, features)
     if song_length is None:
         song_length = features.duration_s
