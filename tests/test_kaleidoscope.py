@@ -146,15 +146,20 @@ def test_fold_covers_every_pixel(gl_context, sides, size):
         assert image.min() > 0, np.argwhere(image.min(axis=2) == 0)[:5]
 
 
-REFERENCE_FOLD = """
+# The 2017 page's passes per pixel: the kaleidoscope (KaleidoShader), then the RGB shift
+# (RGBShiftShader) with davis's gain and highlight shoulder; each tap of the shift is folded
+# on its own, as if the folded picture between the passes were continuous.
+REFERENCE = """
 #include "common/fullscreen.glsl"
 #if defined FRAGMENT_SHADER
 uniform sampler2D source;
 uniform float sides;
 uniform float aspect;
+uniform vec2 offset;
+uniform float gain;
 out vec4 color;
-void main() {
-    vec2 p = (uv - 0.5) * vec2(aspect, 1.0);
+vec2 fold(vec2 at) {
+    vec2 p = (at - 0.5) * vec2(aspect, 1.0);
     if (sides >= 1.0) {
         float r = length(p);
         float wedge = 6.28318530718 / sides;
@@ -162,65 +167,102 @@ void main() {
         a = abs(a - 0.5 * wedge);
         p = r * vec2(cos(a), sin(a));
     }
-    color = texture(source, p / vec2(aspect, 1.0) + 0.5);
+    return p / vec2(aspect, 1.0) + 0.5;
+}
+void main() {
+    vec3 lit = vec3(texture(source, fold(uv + offset)).r, texture(source, fold(uv)).g,
+                    texture(source, fold(uv - offset)).b) * gain;
+    vec3 over = max(lit - 0.8, 0.0);
+    color = vec4(min(lit, 0.8) + 0.2 * (1.0 - exp(-over / 0.2)), 1.0);
 }
 #endif
 """
 
 
-def reference_fold_program(ctx):
+def reference_program(ctx):
     from visualizer.shaders import GLSL_VERSION, shader_source
 
-    source = REFERENCE_FOLD.replace('#include "common/fullscreen.glsl"',
-                                    shader_source("common/fullscreen.glsl"))
+    source = REFERENCE.replace('#include "common/fullscreen.glsl"',
+                               shader_source("common/fullscreen.glsl"))
     return ctx.program(
         vertex_shader=f"{GLSL_VERSION}\n#define VERTEX_SHADER\n{source}",
         fragment_shader=f"{GLSL_VERSION}\n#define FRAGMENT_SHADER\n{source}")
 
 
+def away_from_mirror_lines(sides: float, size: tuple[int, int], reach_px: float) -> np.ndarray:
+    """Pixels whose shift taps stay within their own half-wedge (and inside the frame)."""
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width] + 0.5
+    x, y = x - width / 2, y - height / 2
+    inside = ((x > reach_px - width / 2) & (x < width / 2 - reach_px)
+              & (y > reach_px - height / 2) & (y < height / 2 - reach_px))
+    if sides < 1.0:
+        return inside
+    half = math.pi / sides
+    angle = np.mod(np.arctan2(y, x), half)
+    to_line = np.hypot(x, y) * np.sin(np.minimum(angle, half - angle))
+    to_seam = np.where(x < 0, np.abs(y), np.inf)  # atan's, where the wedges start again
+    return inside & (np.minimum(to_line, to_seam) > reach_px)
+
+
 @pytest.mark.parametrize("sides", [0.0, 1.0, 2.5, 7.0, 12.0, 24.0])
-def test_fold_matches_the_per_pixel_kaleidoscope(gl_context, sides):
-    """The triangle fan gives the picture of the original per-pixel fold (KaleidoShader).
+@pytest.mark.parametrize("amount, angle_rgb, flash", [(0.0, 0.0, 0.0), (0.6, 0.3, 0.4)])
+def test_fold_and_shift_match_the_per_pixel_kaleidoscope_then_the_shift(
+        gl_context, sides, amount, angle_rgb, flash):
+    """The one draw (a triangle fan with its shift taps turned into the scene) gives the
+    picture of the original two passes: the per-pixel fold (KaleidoShader), then the RGB
+    shift of the folded picture. Taps that cross a mirror line differ by design (they
+    continue the scene), so pixels that near one are left out.
 
     Both sample the same scene texture with nearest filtering; they may pick a neighbouring
     texel where a sample lands on a texel boundary, so a few per cent of pixels may differ.
     """
     import moderngl
 
+    from visualizer.animations.kaleidoscope import RGB_SHIFT_SCALE
+
     ctx = gl_context
     renderer = Renderer(ctx, SIZE, "kaleidoscope", IDENTITY, seed=2)
-    target = ctx.texture(SIZE, 4)
-    framebuffer = ctx.framebuffer(color_attachments=[target])
-    program = vao = None
+    resources = []
     try:
         animation = renderer.animation
-        renderer.values = dict(renderer.values, sides=sides)  # no features: values stay
+        renderer.values = dict(renderer.values, sides=sides, amount=amount,
+                               angleRGB=angle_rgb, flash=flash)  # no features: values stay
         renderer.render(0.0)
         renderer.render(0.1)
-        folded = np.frombuffer(animation.folded_texture.read(), np.uint8).reshape(-1, 4)[:, :3].ravel()
+        shown = np.frombuffer(renderer.texture.read(), np.uint8).reshape(-1, 4)[:, :3]
 
-        program = reference_fold_program(ctx)
+        target = ctx.texture(SIZE, 4)
+        program = reference_program(ctx)
+        framebuffer = ctx.framebuffer(color_attachments=[target])
         vao = ctx.vertex_array(program, [])
+        resources += [target, program, framebuffer, vao]
+        shift = RGB_SHIFT_SCALE * amount
         program["sides"].value = sides
         program["aspect"].value = SIZE[0] / SIZE[1]
+        program["gain"].value = 1 + flash
+        program["offset"].value = (shift * math.cos(math.pi * angle_rgb) * SIZE[1] / SIZE[0],
+                                   shift * math.sin(math.pi * angle_rgb))
         animation.scene_texture.use(location=0)
         framebuffer.use()
         vao.render(moderngl.TRIANGLES, vertices=3)
-        reference = np.frombuffer(framebuffer.read(components=3), np.uint8)
-        differing = (folded.reshape(-1, 3) != reference.reshape(-1, 3)).any(axis=1).mean()
+        reference = np.frombuffer(target.read(), np.uint8).reshape(-1, 4)[:, :3]
+        compared = away_from_mirror_lines(sides, SIZE, RGB_SHIFT_SCALE * amount * SIZE[1] + 2)
+        compared = compared[::-1].ravel()  # GL rows run bottom up
+        assert compared.mean() > 0.15, compared.mean()  # enough of the picture is compared
+        differing = (shown[compared] != reference[compared]).any(axis=1).mean()
         assert differing < 0.03, differing
-        assert difference(folded, reference) < 2.0
+        assert np.abs(shown[compared].astype(int) - reference[compared]).mean() < 2.0
     finally:
-        for resource in (vao, program, framebuffer, target):
-            if resource is not None:
-                resource.release()
+        while resources:
+            resources.pop().release()
         renderer.release()
         park_framebuffer(ctx)
 
 
 def test_fold_mesh_shapes():
-    assert fold_mesh(0.0, 16 / 9).shape == (6, 4)
-    assert fold_mesh(float("nan"), 1.0).shape == (6, 4)
+    assert fold_mesh(0.0, 16 / 9).shape == (6, 8)
+    assert fold_mesh(float("nan"), 1.0).shape == (6, 8)
     for sides in (1.0, 3.5, 12.0, 24.0):
         mesh = fold_mesh(sides, 16 / 9)
         assert mesh.shape[0] % 3 == 0 and mesh.dtype == np.float32

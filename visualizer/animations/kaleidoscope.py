@@ -13,12 +13,15 @@ shade runs across it instead of reading as one colour (at no cost per pixel). Th
 pulse-driven parameters make the picture answer the music: a zoom of the lens, a flash of
 exposure and a twist of the holder. Here the cubes are one instanced draw whose per-cube
 matrices and colours are fixed at creation; the holder's rotation is a uniform, so a frame
-costs a few uniform writes and three draws.
+costs a few uniform writes and two draws.
 
-Cost on a software rasteriser (llvmpipe) drives two choices that do not change the picture:
-the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold is
-piecewise affine) rather than atan/cos/sin per pixel, and the cubes are drawn only inside
-the scissor box of the one half-wedge of the scene that the fold ever reads.
+Cost on a software rasteriser (llvmpipe) drives three choices that do not change the
+picture: the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold
+is piecewise affine) rather than atan/cos/sin per pixel; the RGB shift is done in the same
+draw, its taps turned into the scene by each triangle's rotation or reflection, instead of a
+second full-screen pass over the folded picture (each costs a third of a 1080p frame); and
+the cubes are drawn only inside the scissor box of the one half-wedge of the scene that the
+fold ever reads, widened by the largest shift.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 
 from visualizer.animations.base import Animation, Frame
 from visualizer.animations.scene import uniform_bytes, view_projection
-from visualizer.passes import FullscreenPass, RenderTarget
+from visualizer.passes import RenderTarget
 from visualizer.shaders import load_program
 
 N_CUBES = 200  # twice the original's 100, as the near ones are smaller (MAX_NEAR_SPAN)
@@ -51,13 +54,13 @@ LIGHT_POSITION = (600.0, 900.0, 1400.0)  # world space, above right of the camer
 AMBIENT = 0.18
 SPECULAR, SHININESS = 0.35, 12.0  # a soft white highlight
 BACKGROUND = (0.02, 0.02, 0.05, 1.0)
-RGB_SHIFT_SCALE = 0.03  # amount 1 shifts red and blue by 3% of the screen height
+RGB_SHIFT_SCALE = 0.03  # amount 1 (the most) shifts red and blue by 3% of the screen height
 MAX_ZOOM = 0.6  # the lens narrows by at most this fraction of its field of view
 TAU = 2.0 * math.pi
 MAX_PIECE = math.pi / 4  # widest triangle of the kaleidoscope fan, radians
 MAX_SIDES = 256.0  # a preset may raise `sides`; past this the wedges are thinner than a pixel
-# Nearest sampling is exact for the (axis-aligned) RGB shift and, for the 1:1 rotations of
-# the fold, costs half of bilinear on llvmpipe for a difference only along cube edges.
+# Nearest sampling, for the 1:1 rotations and reflections of the fold, costs half of bilinear
+# on llvmpipe for a difference only along cube edges.
 FOLD_FILTER = moderngl.NEAREST
 
 
@@ -127,7 +130,9 @@ def cube_instances(seed: int) -> np.ndarray:
 
 
 def fold_mesh(sides: float, aspect: float) -> np.ndarray:
-    """Triangles (n * 3, 4) of (x, y in NDC, u, v in the scene) that fold the scene.
+    """Triangles (n * 3, 8) of (x, y in NDC, u, v in the scene, m00, m01, m10, m11) that fold
+    the scene; m is the triangle's linear map of a step on the screen (in uv) to the step
+    in the scene that it shows, which turns the RGB shift's taps into the scene.
 
     The GLSL equivalent: p = (uv - 0.5) * (aspect, 1); a = atan(p.y, p.x) in (-pi, pi];
     w = 2 pi / sides; a' = |mod(a, w) - w / 2|; sample at |p| (cos a', sin a'). Within the
@@ -138,7 +143,7 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
     sides = min(sides, MAX_SIDES)
     if not sides >= 1.0:  # also catches NaN
         corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
-        return np.array([(x, y, (x + 1) / 2, (y + 1) / 2)
+        return np.array([(x, y, (x + 1) / 2, (y + 1) / 2, 1.0, 0.0, 0.0, 1.0)
                          for index in (0, 1, 2, 0, 2, 3) for x, y in [corners[index]]], dtype="f4")
     wedge = TAU / sides
     # every screen point lies within the half diagonal; triangles no wider than MAX_PIECE
@@ -153,6 +158,13 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
         return (2.0 * x / aspect, 2.0 * y,
                 rho * math.cos(source_angle) / aspect + 0.5, rho * math.sin(source_angle) + 0.5)
 
+    def step_map(middle: float, mirror: bool) -> tuple[float, float, float, float]:
+        # in aspect-corrected coordinates the half-wedge is reflected about the angle
+        # middle / 2, or turned by -middle; in uv, x is divided by the aspect ratio
+        c, s = math.cos(middle), math.sin(middle)
+        r00, r01, r10, r11 = (c, s, s, -c) if mirror else (c, s, -s, c)
+        return (r00, r01 / aspect, r10 * aspect, r11)
+
     centre = (0.0, 0.0, 0.5, 0.5)
     rows = []
     for k in range(math.floor(-math.pi / wedge), math.ceil(math.pi / wedge)):
@@ -163,10 +175,16 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
                 continue
             pieces = math.ceil((high - low) / MAX_PIECE - 1e-9)
             edges = [low + (high - low) * i / pieces for i in range(pieces)] + [high]
+            steps = step_map(middle, mirror)
             for a0, a1 in zip(edges, edges[1:]):
                 s0, s1 = (middle - a0, middle - a1) if mirror else (a0 - middle, a1 - middle)
-                rows += [centre, vertex(a0, s0), vertex(a1, s1)]
+                rows += [(*corner, *steps) for corner in (centre, vertex(a0, s0), vertex(a1, s1))]
     return np.array(rows, dtype="f4")
+
+
+def shift_margin(size: tuple[int, int]) -> int:
+    """Pixels around the fold's source box that the RGB shift's taps may reach."""
+    return 2 + math.ceil(RGB_SHIFT_SCALE * size[1])
 
 
 def fold_source_box(sides: float, size: tuple[int, int], margin: int = 2) -> tuple[int, int, int, int]:
@@ -204,11 +222,6 @@ class Kaleidoscope(Animation):
         """The unfolded scene the fold samples (RGBA, the frame's size)."""
         return self._scene.texture
 
-    @property
-    def folded_texture(self):
-        """The folded picture before the RGB shift (RGBA, the frame's size)."""
-        return self._folded.texture
-
     def _build(self) -> None:
         ctx = self.ctx
         self._cubes = self.own(load_program(ctx, "kaleidoscope/cubes.glsl"))
@@ -229,11 +242,11 @@ class Kaleidoscope(Animation):
         self._scene = self.own(RenderTarget(ctx, self.size, depth=True, filter=FOLD_FILTER))
         self._fold = self.own(load_program(ctx, "kaleidoscope/kaleidoscope.glsl"))
         self._fold["source"].value = 0
-        self._fold_mesh = self.own(ctx.buffer(reserve=64 * 3 * 16))
+        self._fold_mesh = self.own(ctx.buffer(reserve=64 * 3 * 32))
         self._fold_vao = self.own(ctx.vertex_array(self._fold, [
-            (self._fold_mesh, "2f 2f", "in_position", "in_source")]))
-        self._folded = self.own(RenderTarget(ctx, self.size, filter=FOLD_FILTER))
-        self._rgb_shift = self.own(FullscreenPass(ctx, "kaleidoscope/rgb_shift.glsl"))
+            (self._fold_mesh, "2f 2f 4f", "in_position", "in_source", "in_step_map")]))
+        self._shift_offset = self._fold["offset"]
+        self._gain = self._fold["gain"]
         self._fold_key = None
         self._fold_vertices = 0
         self._scissor = (0, 0, *self.size)
@@ -261,7 +274,7 @@ class Kaleidoscope(Animation):
             self._fold_mesh.orphan(len(data))  # same buffer object, more room
         self._fold_mesh.write(data)
         self._fold_vertices = len(mesh)
-        self._scissor = fold_source_box(sides, self.size)
+        self._scissor = fold_source_box(sides, self.size, margin=shift_margin(self.size))
         self._scene.framebuffer.scissor = self._scissor
         self._fold_key = (sides, self.size)
 
@@ -286,21 +299,18 @@ class Kaleidoscope(Animation):
         self._cube_vao.render(moderngl.TRIANGLES, instances=N_CUBES)
         ctx.enable_only(moderngl.NOTHING)
 
-        self._scene.texture.use(location=0)
-        self._folded.framebuffer.use()
-        self._fold_vao.render(moderngl.TRIANGLES, vertices=self._fold_vertices)
-
-        amount = RGB_SHIFT_SCALE * values["amount"]
+        amount = RGB_SHIFT_SCALE * min(max(values["amount"], 0.0), 1.0)  # within the margin
         angle = math.pi * values["angleRGB"]
-        gain = 1.0 + max(values["flash"], 0.0)
-        self._rgb_shift.render(self._folded.texture, target,
-                               offset=(amount * math.cos(angle) / self._aspect,
-                                       amount * math.sin(angle)), gain=gain)
+        self._shift_offset.value = (amount * math.cos(angle) / self._aspect,
+                                    amount * math.sin(angle))
+        self._gain.value = 1.0 + max(values["flash"], 0.0)
+        self._scene.texture.use(location=0)
+        target.use()
+        self._fold_vao.render(moderngl.TRIANGLES, vertices=self._fold_vertices)
 
     def resize(self, size: tuple[int, int]) -> None:
         if size == self.size:
             return
         super().resize(size)
         self._scene.resize(size)
-        self._folded.resize(size)
         self._apply_size()
