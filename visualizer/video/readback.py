@@ -28,8 +28,8 @@ class I420Readback:
         self.ctx = ctx
         self.size = size
         width, height = size
-        pack_size = (-(-width // 4), height * 3 // 2)
-        self.row_bytes = pack_size[0] * 4
+        pack_size = (-(-width // 16), height * 3 // 2)
+        self.row_bytes = pack_size[0] * 16
         self._resources = []
         self._passes = []
         for defines, rows in (({}, (0, height)), ({"CHROMA": 1}, (height, height // 2))):
@@ -38,7 +38,7 @@ class I420Readback:
             program["source"].value = 0
             vao = self._own(ctx.vertex_array(program, []))
             self._passes.append((vao, (0, rows[0], pack_size[0], rows[1])))
-        self.texture = self._own(ctx.texture(pack_size, 4))
+        self.texture = self._own(ctx.texture(pack_size, 4, dtype="u4"))
         self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.framebuffer = self._own(ctx.framebuffer(color_attachments=[self.texture]))
         self._buffers = [self._own(ctx.buffer(reserve=self.row_bytes * pack_size[1]))
@@ -63,7 +63,7 @@ class I420Readback:
             vao.render(moderngl.TRIANGLES, vertices=3)
         self.framebuffer.viewport = (0, 0, *self.texture.size)
         self.framebuffer.read_into(self._buffers[self._submitted % 2], components=4,
-                                   alignment=1)
+                                   alignment=1, dtype="u4")
         self._submitted += 1
         return self.collect() if self._submitted - self._collected > 1 else None
 
