@@ -172,8 +172,8 @@ vec2 fold(vec2 at) {
 void main() {
     vec3 lit = vec3(texture(source, fold(uv + offset)).r, texture(source, fold(uv)).g,
                     texture(source, fold(uv - offset)).b) * gain;
-    vec3 over = max(lit - 0.8, 0.0);
-    color = vec4(min(lit, 0.8) + 0.2 * (1.0 - exp(-over / 0.2)), 1.0);
+    vec3 t = max(lit - 0.8, 0.0) / 0.2;
+    color = vec4(min(lit, 0.8) + 0.2 - 0.2 / (1.0 + t * (1.0 + 0.5 * t)), 1.0);
 }
 #endif
 """
@@ -189,33 +189,30 @@ def reference_program(ctx):
         fragment_shader=f"{GLSL_VERSION}\n#define FRAGMENT_SHADER\n{source}")
 
 
-def away_from_mirror_lines(sides: float, size: tuple[int, int], reach_px: float) -> np.ndarray:
-    """Pixels whose shift taps stay within their own half-wedge (and inside the frame)."""
+def compared_pixels(sides: float, size: tuple[int, int], reach_px: float) -> np.ndarray:
+    """Pixels whose shift taps stay inside the frame and off atan's seam (the negative x
+    axis, where the wedges start again when `sides` is not whole): beyond either, the two
+    pictures may differ by design."""
     width, height = size
     y, x = np.mgrid[0:height, 0:width] + 0.5
     x, y = x - width / 2, y - height / 2
     inside = ((x > reach_px - width / 2) & (x < width / 2 - reach_px)
               & (y > reach_px - height / 2) & (y < height / 2 - reach_px))
-    if sides < 1.0:
-        return inside
-    half = math.pi / sides
-    angle = np.mod(np.arctan2(y, x), half)
-    to_line = np.hypot(x, y) * np.sin(np.minimum(angle, half - angle))
-    to_seam = np.where(x < 0, np.abs(y), np.inf)  # atan's, where the wedges start again
-    return inside & (np.minimum(to_line, to_seam) > reach_px)
+    off_seam = (x >= 0) | (np.abs(y) > reach_px) | (sides < 1.0) | (sides == round(sides))
+    return inside & off_seam
 
 
 @pytest.mark.parametrize("sides", [0.0, 1.0, 2.5, 7.0, 12.0, 24.0])
 @pytest.mark.parametrize("amount, angle_rgb, flash", [(0.0, 0.0, 0.0), (0.6, 0.3, 0.4)])
 def test_fold_and_shift_match_the_per_pixel_kaleidoscope_then_the_shift(
         gl_context, sides, amount, angle_rgb, flash):
-    """The one draw (a triangle fan with its shift taps turned into the scene) gives the
-    picture of the original two passes: the per-pixel fold (KaleidoShader), then the RGB
-    shift of the folded picture. Taps that cross a mirror line differ by design (they
-    continue the scene), so pixels that near one are left out.
+    """The one draw (a triangle fan with its shift taps turned into the scene, and mirrored
+    back where they cross a mirror line) gives the picture of the original two passes: the
+    per-pixel fold (KaleidoShader), then the RGB shift of the folded picture.
 
     Both sample the same scene texture with nearest filtering; they may pick a neighbouring
-    texel where a sample lands on a texel boundary, so a few per cent of pixels may differ.
+    texel where a sample lands on a texel boundary, and near the centre a tap may cross two
+    mirror lines (the draw reflects once), so a few pixels in a thousand may differ.
     """
     import moderngl
 
@@ -247,12 +244,11 @@ def test_fold_and_shift_match_the_per_pixel_kaleidoscope_then_the_shift(
         framebuffer.use()
         vao.render(moderngl.TRIANGLES, vertices=3)
         reference = np.frombuffer(target.read(), np.uint8).reshape(-1, 4)[:, :3]
-        compared = away_from_mirror_lines(sides, SIZE, RGB_SHIFT_SCALE * amount * SIZE[1] + 2)
+        compared = compared_pixels(sides, SIZE, RGB_SHIFT_SCALE * amount * SIZE[1] + 2)
         compared = compared[::-1].ravel()  # GL rows run bottom up
-        assert compared.mean() > 0.15, compared.mean()  # enough of the picture is compared
         differing = (shown[compared] != reference[compared]).any(axis=1).mean()
-        assert differing < 0.03, differing
-        assert np.abs(shown[compared].astype(int) - reference[compared]).mean() < 2.0
+        assert differing < 0.005, differing
+        assert np.abs(shown[compared].astype(int) - reference[compared]).mean() < 0.5
     finally:
         while resources:
             resources.pop().release()

@@ -18,10 +18,11 @@ costs a few uniform writes and two draws.
 Cost on a software rasteriser (llvmpipe) drives three choices that do not change the
 picture: the kaleidoscope is a fan of triangles carrying exact source coordinates (the fold
 is piecewise affine) rather than atan/cos/sin per pixel; the RGB shift is done in the same
-draw, its taps turned into the scene by each triangle's rotation or reflection, instead of a
-second full-screen pass over the folded picture (each costs a third of a 1080p frame); and
+draw, its taps turned into the scene by each triangle's rotation or reflection and mirrored
+back into the half-wedge, instead of a second full-screen pass over the folded picture
+(each costs a third of a 1080p frame); and
 the cubes are drawn only inside the scissor box of the one half-wedge of the scene that the
-fold ever reads, widened by the largest shift.
+fold ever reads.
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def cube_instances(seed: int) -> np.ndarray:
 
 def fold_mesh(sides: float, aspect: float) -> np.ndarray:
     """Triangles (n * 3, 8) of (x, y in NDC, u, v in the scene, m00, m01, m10, m11) that fold
-    the scene; m is the triangle's linear map of a step on the screen (in uv) to the step
-    in the scene that it shows, which turns the RGB shift's taps into the scene.
+    the scene; m is the triangle's linear map of a step on the screen to the step in the
+    scene that it shows (both aspect-corrected), which turns the RGB shift's taps into the
+    scene.
 
     The GLSL equivalent: p = (uv - 0.5) * (aspect, 1); a = atan(p.y, p.x) in (-pi, pi];
     w = 2 pi / sides; a' = |mod(a, w) - w / 2|; sample at |p| (cos a', sin a'). Within the
@@ -159,11 +161,9 @@ def fold_mesh(sides: float, aspect: float) -> np.ndarray:
                 rho * math.cos(source_angle) / aspect + 0.5, rho * math.sin(source_angle) + 0.5)
 
     def step_map(middle: float, mirror: bool) -> tuple[float, float, float, float]:
-        # in aspect-corrected coordinates the half-wedge is reflected about the angle
-        # middle / 2, or turned by -middle; in uv, x is divided by the aspect ratio
+        # the half-wedge is reflected about the angle middle / 2, or turned by -middle
         c, s = math.cos(middle), math.sin(middle)
-        r00, r01, r10, r11 = (c, s, s, -c) if mirror else (c, s, -s, c)
-        return (r00, r01 / aspect, r10 * aspect, r11)
+        return (c, s, s, -c) if mirror else (c, s, -s, c)
 
     centre = (0.0, 0.0, 0.5, 0.5)
     rows = []
@@ -275,6 +275,12 @@ class Kaleidoscope(Animation):
         self._fold_mesh.write(data)
         self._fold_vertices = len(mesh)
         self._scissor = fold_source_box(sides, self.size, margin=shift_margin(self.size))
+        folded = sides >= 1.0  # also False for NaN
+        half = math.pi / min(sides, MAX_SIDES) if folded else 0.0
+        self._fold["edge_normal"].value = (-math.sin(half), math.cos(half)) if folded else (0, 0)
+        self._fold["folded"].value = folded
+        self._fold["aspect"].value = self._aspect
+        self._fold["uv_scale"].value = (1.0 / self._aspect, 1.0)
         self._scene.framebuffer.scissor = self._scissor
         self._fold_key = (sides, self.size)
 
@@ -301,8 +307,7 @@ class Kaleidoscope(Animation):
 
         amount = RGB_SHIFT_SCALE * min(max(values["amount"], 0.0), 1.0)  # within the margin
         angle = math.pi * values["angleRGB"]
-        self._shift_offset.value = (amount * math.cos(angle) / self._aspect,
-                                    amount * math.sin(angle))
+        self._shift_offset.value = (amount * math.cos(angle), amount * math.sin(angle))
         self._gain.value = 1.0 + max(values["flash"], 0.0)
         self._scene.texture.use(location=0)
         target.use()
