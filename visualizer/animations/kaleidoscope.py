@@ -20,9 +20,8 @@ picture: the kaleidoscope is a fan of triangles carrying exact source coordinate
 is piecewise affine) rather than atan/cos/sin per pixel; the RGB shift is done in the same
 draw, its taps turned into the scene by each triangle's rotation or reflection and mirrored
 back into the half-wedge, instead of a second full-screen pass over the folded picture
-(each costs a third of a 1080p frame); and
-the cubes are drawn only inside the scissor box of the one half-wedge of the scene that the
-fold ever reads.
+(each costs a third of a 1080p frame); and the cubes are drawn only inside the scissor box
+of the one half-wedge of the scene that the fold ever reads.
 """
 
 from __future__ import annotations
@@ -255,6 +254,8 @@ class Kaleidoscope(Animation):
     def _apply_size(self) -> None:
         width, height = self.size
         self._aspect = width / max(height, 1)
+        self._fold["aspect"].value = self._aspect
+        self._fold["uv_scale"].value = (1.0 / self._aspect, 1.0)
         self._lens = None
         self._fold_key = None
 
@@ -276,11 +277,9 @@ class Kaleidoscope(Animation):
         self._fold_vertices = len(mesh)
         self._scissor = fold_source_box(sides, self.size, margin=shift_margin(self.size))
         folded = sides >= 1.0  # also False for NaN
-        half = math.pi / min(sides, MAX_SIDES) if folded else 0.0
+        half = math.pi / min(sides, MAX_SIDES) if folded else None
         self._fold["edge_normal"].value = (-math.sin(half), math.cos(half)) if folded else (0, 0)
         self._fold["folded"].value = folded
-        self._fold["aspect"].value = self._aspect
-        self._fold["uv_scale"].value = (1.0 / self._aspect, 1.0)
         self._scene.framebuffer.scissor = self._scissor
         self._fold_key = (sides, self.size)
 
