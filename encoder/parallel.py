@@ -3,10 +3,16 @@ with the numpy engine, and the parent hands the results back in the songs' order
 
 Each worker loads the one model file itself (266 k weights: a few milliseconds), and runs
 its spectrogram on one thread, so two songs in flight use two cores fully where one song
-alone leaves the decoder's core idle half the time. At most `2 * workers` songs are in
-flight, so memory stays flat whatever the size of the library. Workers ignore Ctrl-C: the
-parent stops them, and since every cache entry is written atomically by the parent, an
-interrupted run leaves only complete entries.
+alone leaves the decoder's core idle half the time. At most `2 * workers` songs are taken
+ahead of the one handed back next, so memory stays flat whatever the size of the library.
+Workers ignore Ctrl-C: the parent stops them, and since every cache entry is written
+atomically by the parent, an interrupted run leaves only complete entries.
+
+The workers are plain processes, one pipe each, rather than a `multiprocessing.Pool`: a
+Pool never hands back the result of a task whose worker died (the caller waits forever),
+and it restarts workers whose start fails without end. Here the parent waits on every
+worker's pipe and process at once, so a worker that dies fails its own song, with the
+reason, and is replaced; the others go on.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from encoder.errors import AudioError, DavisError
 
 IN_FLIGHT_PER_WORKER = 2
 STOP_POLL_S = 0.05
+EXIT_WAIT_S = 1.0  # for a stopped worker to end before it is killed
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _WORKER = None  # the worker process's FeatureEncoder
 
@@ -65,7 +72,23 @@ def _encode_in_worker(path: str):
         return ("error", error.message, str(error.path) if error.path else None)
     except MemoryError:
         return ("error", "not enough memory to encode it", path)
+    except Exception as error:  # noqa: BLE001 - a bug fails this song, not the library
+        return ("error", f"encoding failed in a worker ({type(error).__name__}: {error})", path)
     return ("ok", features.levels, features.fps, features.title)
+
+
+def _serve(connection, model_path: str, low_priority: bool) -> None:
+    """A worker process: (index, path) in, (index, outcome) out, until the pipe closes."""
+    _start_worker(model_path, low_priority)
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        index, path = task
+        connection.send((index, _encode_in_worker(path)))
 
 
 @contextmanager
@@ -85,6 +108,54 @@ def _one_blas_thread():
                 os.environ[name] = value
 
 
+class _Worker:
+    """One worker process and its end of the pipe; `task` is the index of the song it has."""
+
+    def __init__(self, context, model_path: Path, low_priority: bool) -> None:
+        self.connection, theirs = context.Pipe()
+        with _one_blas_thread():
+            self.process = context.Process(
+                target=_serve, args=(theirs, str(model_path), low_priority),
+                name="davis-encode", daemon=True)
+            self.process.start()
+        theirs.close()
+        self.task: int | None = None
+
+    def give(self, index: int, path: Path) -> bool:
+        """Hand it a song; False if it has died."""
+        try:
+            self.connection.send((index, str(path)))
+        except OSError:
+            return False
+        self.task = index
+        return True
+
+    def answer(self):
+        """(index, outcome) if its result has come, None if it died without one."""
+        try:
+            if self.connection.poll():
+                return self.connection.recv()
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def death(self) -> str:
+        self.process.join(EXIT_WAIT_S)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            return f"its worker was killed by signal {-code}"
+        return f"its worker stopped (exit code {code})"
+
+    def stop(self) -> None:
+        try:
+            self.connection.send(None)
+        except OSError:
+            pass
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.terminate()  # a song in progress is dropped
+
+
 def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
                        low_priority: bool = False,
                        stopped: Callable[[], bool] | None = None) -> Iterator:
@@ -96,40 +167,71 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
     `stopped`, asked every `STOP_POLL_S` while a song is awaited, ends the run early (the
     songs in flight are dropped and the workers stopped).
     """
-    from encoder.features import Features
-
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with _one_blas_thread():
-        pool = context.Pool(workers, initializer=_start_worker,
-                            initargs=(str(model_path), low_priority))
-    pending: deque = deque()
+    crew = [_Worker(context, model_path, low_priority) for _ in range(workers)]
     queued = iter(paths)
+    taken: list[Path] = []  # every song handed out so far, by index
+    results: dict[int, object] = {}  # finished, waiting for their turn
+    handed_back = 0
+    exhausted = False
     try:
         while True:
-            while len(pending) < IN_FLIGHT_PER_WORKER * workers:
+            for slot, worker in enumerate(crew):
+                if exhausted or len(taken) - handed_back >= IN_FLIGHT_PER_WORKER * workers:
+                    break
+                if worker.task is not None:
+                    continue
                 path = next(queued, None)
                 if path is None:
+                    exhausted = True
                     break
-                pending.append((path, pool.apply_async(_encode_in_worker, (str(path),))))
-            if not pending:
-                break
-            path, result = pending.popleft()
-            while stopped is not None and not result.ready():
-                if stopped():
-                    return
-                result.wait(STOP_POLL_S)
-            try:
-                outcome = result.get()
-            except Exception as error:  # a worker that died (killed, out of memory)
-                yield path, AudioError(f"encoding failed in a worker ({error})", path)
+                taken.append(path)
+                if not worker.give(len(taken) - 1, path):
+                    results[len(taken) - 1] = _failed(path, worker.death())
+                    worker.stop()
+                    crew[slot] = _Worker(context, model_path, low_priority)
+            if handed_back in results:
+                yield taken[handed_back], results.pop(handed_back)
+                handed_back += 1
                 continue
-            if outcome[0] == "ok":
-                _, levels, fps, title = outcome
-                yield path, Features(levels=levels, fps=fps, title=title)
-            else:
-                _, message, where = outcome
-                yield path, AudioError(message, where)
-        pool.close()
-        pool.join()
+            if exhausted and handed_back == len(taken):
+                return
+            if stopped is not None and stopped():
+                return
+            busy = [worker for worker in crew if worker.task is not None]
+            ready = set(wait([end for worker in busy
+                              for end in (worker.connection, worker.process.sentinel)],
+                             STOP_POLL_S if stopped is not None else None))
+            for worker in busy:
+                if worker.connection not in ready and worker.process.sentinel not in ready:
+                    continue
+                index, answer = worker.task, worker.answer()
+                worker.task = None
+                if answer is not None:
+                    results[index] = _outcome(taken[index], answer[1])
+                else:  # it died with the song: that song fails, a new worker takes over
+                    results[index] = _failed(taken[index], worker.death())
+                    worker.stop()
+                    crew[crew.index(worker)] = _Worker(context, model_path, low_priority)
     finally:
-        pool.terminate()  # after an interrupt or an error: stop what still runs
+        for worker in crew:
+            worker.stop()
+        for worker in crew:
+            worker.process.join(EXIT_WAIT_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+
+
+def _outcome(path: Path, answer):
+    from encoder.features import Features
+
+    if answer[0] == "ok":
+        _, levels, fps, title = answer
+        return Features(levels=levels, fps=fps, title=title)
+    _, message, where = answer
+    return AudioError(message, where)
+
+
+def _failed(path: Path, why: str) -> AudioError:
+    return AudioError(f"encoding failed: {why}", path)

@@ -13,6 +13,7 @@ import pytest
 
 from encoder.batch import FeatureSource
 from encoder.cache import FeatureCache
+from encoder.errors import AudioError
 
 
 @pytest.fixture
@@ -58,6 +59,28 @@ def test_stopping_part_way_stops_the_workers_and_leaves_only_complete_entries(
         Features.load_npz(entry)  # each one complete
 
 
+def test_a_worker_that_dies_fails_its_own_song_and_a_new_worker_takes_the_rest(
+        library, tiny_model):
+    """A worker killed mid-song (out of memory, a crashing decoder) is one song's error with
+    the reason, not a run that waits for it for ever."""
+    import signal
+
+    from encoder.parallel import encode_in_parallel
+
+    def songs():
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid, signal.SIGKILL)  # before it could finish the song it is given
+        yield library[0]
+        yield from library[2:]
+
+    outcomes = list(encode_in_parallel(songs(), tiny_model, 1))
+    assert [path for path, _ in outcomes] == [library[0], *library[2:]]
+    error = outcomes[0][1]
+    assert isinstance(error, AudioError) and "killed by signal 9" in str(error)
+    assert all(not isinstance(result, AudioError) for _, result in outcomes[1:])
+    assert multiprocessing.active_children() == []
+
+
 def test_davis_encode_a_folder_on_every_core(cli, library, tiny_model):
     result = cli("encode", library[0].parent, "--model", tiny_model, "--jobs", "2")
     assert result.exit_code == 2  # one song failed...
@@ -75,7 +98,6 @@ def wait_until_prepared(features, timeout_s: float = 60.0) -> None:
 def test_the_first_song_is_ready_at_once_and_the_rest_are_prepared_in_the_background(
         library, tiny_model, tmp_path):
     from encoder.background import SongFeatures
-    from encoder.errors import AudioError
 
     cache = FeatureCache(tmp_path / "cache")
     features = SongFeatures(library, {}, FeatureSource(tiny_model, "cpu", cache), workers=2)
