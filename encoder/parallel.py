@@ -11,8 +11,9 @@ atomically by the parent, an interrupted run leaves only complete entries.
 The workers are plain processes, one pipe each, rather than a `multiprocessing.Pool`: a
 Pool never hands back the result of a task whose worker died (the caller waits forever),
 and it restarts workers whose start fails without end. Here the parent waits on every
-worker's pipe and process at once, so a worker that dies fails its own song, with the
-reason, and is replaced; the others go on.
+worker's pipe and process at once: a worker that dies is replaced, and its song is given
+to the new one; a song that takes a second worker down with it is an error that says why.
+The other songs go on either way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import wait
@@ -30,6 +32,7 @@ from encoder.errors import AudioError, DavisError
 IN_FLIGHT_PER_WORKER = 2
 STOP_POLL_S = 0.05
 EXIT_WAIT_S = 1.0  # for a stopped worker to end before it is killed
+ATTEMPTS = 2  # workers a song may take down (killed, out of memory) before it is an error
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _WORKER = None  # the worker process's FeatureEncoder
 
@@ -158,38 +161,56 @@ class _Worker:
 
 def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
                        low_priority: bool = False,
-                       stopped: Callable[[], bool] | None = None) -> Iterator:
+                       stopped: Callable[[], bool] | None = None,
+                       attempts: int = ATTEMPTS) -> Iterator:
     """Yield (path, Features or DavisError) for each path, in order.
 
     `paths` is read only as workers free up (at most `2 * workers` ahead), so a lazy
     iterable can still leave out songs it no longer wants. `low_priority` workers run only
     on cores nothing else wants (for preparing songs while the player draws).
     `stopped`, asked every `STOP_POLL_S` while a song is awaited, ends the run early (the
-    songs in flight are dropped and the workers stopped).
+    songs in flight are dropped and the workers stopped). A song whose worker dies is given
+    to a new worker, up to `attempts` times in all, then it is an error that says why.
     """
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     crew = [_Worker(context, model_path, low_priority) for _ in range(workers)]
     queued = iter(paths)
     taken: list[Path] = []  # every song handed out so far, by index
     results: dict[int, object] = {}  # finished, waiting for their turn
+    again: deque[int] = deque()  # songs whose worker died with them
+    tries: dict[int, int] = {}
     handed_back = 0
     exhausted = False
+
+    def lost(slot: int, index: int) -> None:
+        """The worker in `slot` died with song `index`: replace it; try the song again."""
+        why = crew[slot].death()
+        crew[slot].stop()
+        crew[slot] = _Worker(context, model_path, low_priority)
+        tries[index] = tries.get(index, 0) + 1
+        if tries[index] < attempts:
+            again.append(index)
+        else:
+            results[index] = _failed(taken[index], why)
+
     try:
         while True:
             for slot, worker in enumerate(crew):
-                if exhausted or len(taken) - handed_back >= IN_FLIGHT_PER_WORKER * workers:
-                    break
                 if worker.task is not None:
                     continue
-                path = next(queued, None)
-                if path is None:
-                    exhausted = True
+                if again:
+                    index = again.popleft()
+                elif exhausted or len(taken) - handed_back >= IN_FLIGHT_PER_WORKER * workers:
                     break
-                taken.append(path)
-                if not worker.give(len(taken) - 1, path):
-                    results[len(taken) - 1] = _failed(path, worker.death())
-                    worker.stop()
-                    crew[slot] = _Worker(context, model_path, low_priority)
+                else:
+                    path = next(queued, None)
+                    if path is None:
+                        exhausted = True
+                        break
+                    taken.append(path)
+                    index = len(taken) - 1
+                if not worker.give(index, taken[index]):
+                    lost(slot, index)
             if handed_back in results:
                 yield taken[handed_back], results.pop(handed_back)
                 handed_back += 1
@@ -198,21 +219,21 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
                 return
             if stopped is not None and stopped():
                 return
-            busy = [worker for worker in crew if worker.task is not None]
-            ready = set(wait([end for worker in busy
-                              for end in (worker.connection, worker.process.sentinel)],
-                             STOP_POLL_S if stopped is not None else None))
-            for worker in busy:
-                if worker.connection not in ready and worker.process.sentinel not in ready:
-                    continue
+            busy = [slot for slot, worker in enumerate(crew) if worker.task is not None]
+            if not busy:  # a song to try again, and a new worker for it
+                continue
+            ends = {end: slot for slot in busy
+                    for end in (crew[slot].connection, crew[slot].process.sentinel)}
+            ready = {ends[end] for end in wait(list(ends),
+                                               STOP_POLL_S if stopped is not None else None)}
+            for slot in sorted(ready):
+                worker = crew[slot]
                 index, answer = worker.task, worker.answer()
                 worker.task = None
                 if answer is not None:
                     results[index] = _outcome(taken[index], answer[1])
-                else:  # it died with the song: that song fails, a new worker takes over
-                    results[index] = _failed(taken[index], worker.death())
-                    worker.stop()
-                    crew[crew.index(worker)] = _Worker(context, model_path, low_priority)
+                else:
+                    lost(slot, index)
     finally:
         for worker in crew:
             worker.stop()
