@@ -31,6 +31,7 @@ class DigestMemo:
         self._entries: dict[str, list] | None = None  # path -> [size, mtime_ns, inode, digest]
         self._new: dict[str, list] = {}
         self._lock = threading.Lock()  # the player's background thread looks songs up too
+        self._save_lock = threading.Lock()  # one save at a time
 
     def digest(self, path: Path) -> str:
         remembered = self.remembered(path)
@@ -54,11 +55,14 @@ class DigestMemo:
 
     def save(self) -> None:
         """Write the digests learnt since the last save, if any (an unwritable folder only
-        costs speed: they are computed again next time)."""
-        with self._lock:
-            if not self._new:
+        costs speed: they are computed again next time). Lookups on other threads go on
+        while the file is written; what they learn meanwhile waits for the next save."""
+        with self._save_lock:
+            with self._lock:
+                learnt = dict(self._new)
+            if not learnt:
                 return
-            entries = {**_read(self.memo_path), **self._new}
+            entries = {**_read(self.memo_path), **learnt}
             entries = {name: entry for name, entry in entries.items()
                        if _still_there(name, entry)}
             try:
@@ -66,7 +70,11 @@ class DigestMemo:
                     {"version": MEMO_VERSION, "files": entries}, separators=(",", ":")))
             except OSError:
                 return
-            self._entries, self._new = entries, {}
+            with self._lock:
+                for name, entry in learnt.items():
+                    if self._new.get(name) == entry:
+                        del self._new[name]
+                self._entries = {**entries, **self._new}
 
     def _known(self) -> dict[str, list]:
         if self._entries is None:
