@@ -81,17 +81,16 @@ def _encode_in_worker(path: str):
 
 
 def _serve(connection, model_path: str, low_priority: bool) -> None:
-    """A worker process: (index, path) in, (index, outcome) out, until the pipe closes."""
+    """A worker process: a path in, its outcome out, one at a time, until the pipe closes."""
     _start_worker(model_path, low_priority)
     while True:
         try:
-            task = connection.recv()
+            path = connection.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if path is None:
             return
-        index, path = task
-        connection.send((index, _encode_in_worker(path)))
+        connection.send(_encode_in_worker(path))
 
 
 @contextmanager
@@ -125,16 +124,16 @@ class _Worker:
         self.task: int | None = None
 
     def give(self, index: int, path: Path) -> bool:
-        """Hand it a song; False if it has died."""
+        """Hand it song `index`; False if it has died."""
         try:
-            self.connection.send((index, str(path)))
+            self.connection.send(str(path))
         except OSError:
             return False
         self.task = index
         return True
 
     def answer(self):
-        """(index, outcome) if its result has come, None if it died without one."""
+        """The outcome of its song if it has come, None if it died without one."""
         try:
             if self.connection.poll():
                 return self.connection.recv()
@@ -191,7 +190,7 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
         if tries[index] < attempts:
             again.append(index)
         else:
-            results[index] = _failed(taken[index], why)
+            results[index] = AudioError(f"encoding failed: {why}", taken[index])
 
     try:
         while True:
@@ -231,7 +230,7 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
                 index, answer = worker.task, worker.answer()
                 worker.task = None
                 if answer is not None:
-                    results[index] = _outcome(taken[index], answer[1])
+                    results[index] = _outcome(answer)
                 else:
                     lost(slot, index)
     finally:
@@ -244,7 +243,8 @@ def encode_in_parallel(paths: Iterable[Path], model_path: Path, workers: int, *,
                 worker.process.join()
 
 
-def _outcome(path: Path, answer):
+def _outcome(answer):
+    """Features or an AudioError from what `_encode_in_worker` sent."""
     from encoder.features import Features
 
     if answer[0] == "ok":
@@ -252,7 +252,3 @@ def _outcome(path: Path, answer):
         return Features(levels=levels, fps=fps, title=title)
     _, message, where = answer
     return AudioError(message, where)
-
-
-def _failed(path: Path, why: str) -> AudioError:
-    return AudioError(f"encoding failed: {why}", path)
