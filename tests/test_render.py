@@ -59,7 +59,7 @@ def decode(path: Path) -> tuple[list[np.ndarray], float, float, dict]:
             else:
                 samples += frame.samples
                 rate = frame.sample_rate
-    fps = float(video.average_rate)
+        fps = float(video.average_rate)  # PyAV 18: a closed container's streams are gone
     return frames, len(frames) / fps, (samples / rate if rate else 0.0), codecs
 
 
