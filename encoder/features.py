@@ -74,10 +74,16 @@ class Features:
         return cached
 
     def pulses(self, decay_s: float) -> np.ndarray:
-        """(frames, 10) every feature's pulse envelope with time constant `decay_s`."""
+        """(frames, 10) every feature's pulse envelope with time constant `decay_s` (computed
+        once per song and decay; read-only)."""
         from encoder.pulses import pulse_envelope
 
-        return pulse_envelope(self.jump_strength(), decay_s, self.fps).astype(np.float32)
+        cache = self.__dict__.setdefault("_pulses", {})
+        if decay_s not in cache:
+            envelope = pulse_envelope(self.jump_strength(), decay_s, self.fps).astype(np.float32)
+            envelope.flags.writeable = False
+            cache[decay_s] = envelope
+        return cache[decay_s]
 
     def frame_index(self, time_s: float) -> int:
         """The frame describing song time `time_s`, clamped to the song."""

@@ -10,7 +10,7 @@ import pytest
 
 from encoder.errors import DavisError
 from encoder.features import BLUR_LEVELS, Features
-from visualizer.mapping import Mapping, ParameterTrack
+from visualizer.mapping import LiveParameterTrack, Mapping, ParameterTrack, held_frames
 from visualizer.parameters import Parameter
 from visualizer.presets import PresetError, find_preset, list_presets, parse_preset, save_new_preset
 
@@ -108,8 +108,60 @@ def test_rate_limit_holds_values_deterministically():
     track = ParameterTrack((slow,), Mapping(tuple(range(10))), ramp_features())
     held = [track.values_at(t)["sides"] for t in np.arange(0.0, 1.99, 0.1)]
     assert len(set(held)) == 1
-    assert track.values_at(2.0)["sides"] != held[0]
     assert track.values_at(1.5) == track.values_at(1.5)
+    # a ramp never changes suddenly: the step waits min(2 s, its interval) past its due time
+    assert track.values_at(3.9)["sides"] == held[0]
+    assert track.values_at(4.0)["sides"] > held[0]
+
+
+def test_rate_limited_step_lands_on_a_sudden_change():
+    slow = Parameter("sides", 12, 0, 24, fps=0.5)
+    track = ParameterTrack((slow,), Mapping(tuple(range(10))), step_features(at=150))
+    before, at_jump = track.values_at(149 / 60)["sides"], track.values_at(150 / 60)["sides"]
+    assert track.values_at(2.0)["sides"] == before  # due at 2 s, but nothing happened yet
+    assert at_jump > before + 10  # the step is the jump's own frame, showing the new value
+    assert track.values_at(4.0)["sides"] == at_jump  # and it holds for a whole interval
+
+
+def test_held_frames_are_causal_and_bounded():
+    rng = np.random.default_rng(3)
+    events = rng.random(3000) < 0.02
+    shown = held_frames(events, interval=60, max_wait=120)
+    steps = np.flatnonzero(np.diff(shown)) + 1
+    assert shown[0] == 0 and np.all(shown <= np.arange(3000))
+    gaps = np.diff(np.concatenate([[0], steps]))
+    assert gaps.min() >= 60 and gaps.max() <= 120  # one interval, plus at most one more
+    assert np.all(events[steps] | (gaps == 120))   # each step is an event, or the wait ran out
+    assert np.array_equal(held_frames(events[:1700], 60, 120), shown[:1700])  # no look-ahead
+
+
+class FakeLive:
+    """The reading side of `LiveFeatures`: newest blur values and pulses."""
+
+    def __init__(self) -> None:
+        self.value, self.jump = 0.2, 0.0
+
+    def blur(self, level: int) -> np.ndarray:
+        return np.full(10, self.value)
+
+    def pulse(self, decay_s: float) -> np.ndarray:
+        return np.full(10, self.jump)
+
+
+def test_live_rate_limit_waits_for_a_sudden_change():
+    live = FakeLive()
+    track = LiveParameterTrack((Parameter("sides", 12, 0, 24, fps=0.5),), Mapping(tuple(range(10))),
+                               live)
+    assert track.values_at(0.0)["sides"] == pytest.approx(0.2 * 24)
+    live.value = 0.8
+    assert track.values_at(2.5)["sides"] == pytest.approx(0.2 * 24)  # due, but no change yet
+    live.jump = 1.0  # the feature's pulse: a sudden change now
+    assert track.values_at(2.6)["sides"] == pytest.approx(12 + 0.3 * 2 * 12)
+    live.value = 0.5
+    assert track.values_at(4.0)["sides"] == pytest.approx(12 + 0.3 * 2 * 12)  # not due yet
+    live.jump = 0.0
+    assert track.values_at(6.5)["sides"] == pytest.approx(12 + 0.3 * 2 * 12)  # due, no event
+    assert track.values_at(6.6)["sides"] == pytest.approx(12)  # the wait ran out
 
 
 def test_same_seed_gives_same_mappings_and_different_seeds_differ():

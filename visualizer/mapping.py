@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -10,6 +11,13 @@ import numpy as np
 from encoder.errors import DavisError
 from encoder.features import N_FEATURES, Features
 from visualizer.parameters import Parameter
+
+# A rate-limited parameter changes on its feature's sudden changes: when that feature's
+# pulse (decay HOLD_EVENT_DECAY_S) is at least HOLD_EVENT_LEVEL, or MAX_HOLD_WAIT_S after
+# its step was due without one.
+HOLD_EVENT_DECAY_S = 0.1
+HOLD_EVENT_LEVEL = 0.5
+MAX_HOLD_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,9 @@ class ParameterTrack:
     """The values of an animation's parameters over one song, for one mapping.
 
     Each parameter's input series (its feature at its blur level, or that feature's pulse
-    envelope) is gathered once into a (frames, parameters) table, so evaluating a frame is a
-    handful of vectorised lookups: microseconds.
+    envelope) is gathered once into a (frames, parameters) table, and so is the frame each
+    parameter shows at each frame (itself, or its last rate-limit step), so evaluating a
+    frame is a handful of vectorised lookups: microseconds.
     """
 
     def __init__(self, parameters: tuple[Parameter, ...], mapping: Mapping,
@@ -72,25 +81,61 @@ class ParameterTrack:
 
         self.values_of = ParameterValues(parameters)
         self.fps = features.fps
-        columns = []
+        columns, shown = [], []
+        frames = np.arange(features.n_frames)
+        events = None
         for parameter, feature in zip(parameters, mapping.permutation):
             if parameter.pulse > 0:
                 strength = features.jump_strength()[:, feature]
                 columns.append(pulse_envelope(strength, parameter.pulse, features.fps))
             else:
                 columns.append(features.blur(parameter.blur)[:, feature])
+            if parameter.fps > 0:
+                if events is None:
+                    events = features.pulses(HOLD_EVENT_DECAY_S) >= HOLD_EVENT_LEVEL
+                shown.append(held_frames(events[:, feature], features.fps / parameter.fps,
+                                         features.fps * MAX_HOLD_WAIT_S))
+            else:
+                shown.append(frames)
+        n_frames = features.n_frames
         self._series = (np.stack(columns, axis=1).astype(np.float32) if columns
-                        else np.zeros((features.n_frames, 0), dtype=np.float32))
+                        else np.zeros((n_frames, 0), dtype=np.float32))
+        self._shown = (np.stack(shown, axis=1).astype(np.int64) if shown
+                       else np.zeros((n_frames, 0), dtype=np.int64))
         self._columns = np.arange(len(parameters))
 
     def features_at(self, time_s: float) -> np.ndarray:
         """The input each parameter reads at `time_s`, after its rate limit (a hold)."""
-        held = self.values_of.held_times(time_s)
-        frames = np.clip(np.rint(held * self.fps), 0, self._series.shape[0] - 1).astype(np.int64)
-        return self._series[frames, self._columns]
+        frame = min(max(int(round(time_s * self.fps)), 0), self._series.shape[0] - 1)
+        return self._series[self._shown[frame], self._columns]
 
     def values_at(self, time_s: float) -> dict[str, float]:
         return self.values_of(self.features_at(time_s))
+
+
+def held_frames(events: np.ndarray, interval: float, max_wait: float) -> np.ndarray:
+    """For every frame, the frame whose input a rate-limited parameter shows there.
+
+    The parameter takes a new value at most once per `interval` frames, and each change
+    waits for a sudden change of its feature (`events`, a bool per frame) for up to
+    `max_wait` frames more, so the picture changes on the music rather than on a clock.
+    Causal: whether frame t is a step depends on frames <= t only. Frame 0 is a step.
+    """
+    n_frames = len(events)
+    # the first event at or after each frame (n_frames: none), as a list for quick lookups
+    marked = np.where(events, np.arange(n_frames), n_frames)
+    next_event = np.minimum.accumulate(marked[::-1])[::-1].tolist() + [n_frames]
+    steps = [0]
+    wait = min(interval, max_wait)
+    while True:
+        due = steps[-1] + interval
+        first = math.ceil(due)
+        step = min(next_event[min(first, n_frames)], math.ceil(due + wait))
+        if step >= n_frames:
+            break
+        steps.append(step)
+    steps = np.asarray(steps, dtype=np.int64)
+    return steps[np.searchsorted(steps, np.arange(n_frames), side="right") - 1]
 
 
 class LiveParameterTrack:
@@ -106,19 +151,27 @@ class LiveParameterTrack:
         for (kind, value), _ in self._sources:
             if kind == "pulse":
                 live.pulse(value)  # start tracking this decay now
+        live.pulse(HOLD_EVENT_DECAY_S)
+        self._features = np.array([feature for _, feature in self._sources], dtype=np.int64)
+        rates = np.array([p.fps for p in parameters], dtype=np.float64)
+        self._limited = rates > 0
+        self._interval = np.where(self._limited, 1.0 / np.where(self._limited, rates, 1.0), 0.0)
+        self._wait = np.minimum(self._interval, MAX_HOLD_WAIT_S)
         self._held = np.full(len(parameters), np.nan)
-        self._held_at = np.full(len(parameters), np.nan)
+        self._stepped_at = np.full(len(parameters), -np.inf)
 
     def features_at(self, time_s: float) -> np.ndarray:
         """The newest input of each parameter; a rate-limited one holds its value until its
-        next step."""
+        next step, which (as for a song) waits for a sudden change of its feature."""
         now = np.array([self.live.pulse(value)[feature] if kind == "pulse"
                         else self.live.blur(value)[feature]
                         for (kind, value), feature in self._sources])
-        step = self.values_of.held_times(time_s)
-        changed = ~(step == self._held_at)
-        self._held = np.where(changed, now, self._held)
-        self._held_at = step
+        event = self.live.pulse(HOLD_EVENT_DECAY_S)[self._features] >= HOLD_EVENT_LEVEL
+        due = self._stepped_at + self._interval
+        step = (~self._limited | np.isnan(self._held) | (time_s < self._stepped_at)
+                | ((time_s >= due) & (event | (time_s >= due + self._wait))))
+        self._held = np.where(step, now, self._held)
+        self._stepped_at = np.where(step, time_s, self._stepped_at)
         return self._held
 
     def values_at(self, time_s: float) -> dict[str, float]:
@@ -127,22 +180,14 @@ class LiveParameterTrack:
 
 class ParameterValues:
     """From each parameter's input in [0, 1] to its value: min at 0, avg at 0.5, max at 1,
-    linear in between, rounded to `step`; and the moments its rate limit (`fps`) holds."""
+    linear in between, rounded to `step`."""
 
     def __init__(self, parameters: tuple[Parameter, ...]) -> None:
         self.names = tuple(p.name for p in parameters)
-        self._rate = np.array([p.fps for p in parameters], dtype=np.float64)
         self._avg = np.array([p.avg for p in parameters])
         self._low = np.array([p.min for p in parameters])
         self._high = np.array([p.max for p in parameters])
         self._step = np.array([p.step for p in parameters])
-
-    def held_times(self, time_s: float) -> np.ndarray:
-        """The time whose input each parameter shows at `time_s`: its last rate-limit step
-        (or `time_s` itself without a limit)."""
-        limited = self._rate > 0
-        rate = np.where(limited, self._rate, 1.0)
-        return np.where(limited, np.floor(time_s * rate) / rate, time_s)
 
     def __call__(self, inputs: np.ndarray) -> dict[str, float]:
         x = np.asarray(inputs, dtype=np.float64)

@@ -20,8 +20,9 @@ class Parameter:
         avg, min, max: the value at feature 0.5, 0 and 1 (piecewise linear in between).
         step: values are rounded to multiples of it; -1 means no rounding.
         blur: which smoothing level of the feature it reads.
-        fps: at most this many changes per second of song time (a deterministic hold);
-            -1 means every frame.
+        fps: at most this many changes per second of song time (a hold; each change waits
+            for a sudden change of the feature, `visualizer.mapping.held_frames`); -1 means
+            every frame.
         pulse: -1 (the default): the parameter reads its feature smoothed at `blur`. A
             decay time in seconds (> 0): it reads the feature's *pulse* instead, an envelope
             that jumps within one frame when the learned feature changes suddenly (either
