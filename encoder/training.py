@@ -24,6 +24,7 @@ HELDOUT_FRACTION = 0.1
 class TrainingOptions:
     epochs: int | None = None  # None: the architecture's default
     frames_per_song: int = 300
+    pitch_shift: int = 0  # also train on copies shifted by 1..this many semitones up and down
     batch_size: int | None = None
     seed: int = 0
     device: str = "auto"
@@ -63,7 +64,9 @@ def collect_frames(songs: list[Path], config: ModelConfig, mel_basis: torch.Tens
                    on_song: Callable[[Path], None] = lambda path: None) -> FrameSet:
     """Sample `frames_per_song` random windows from each song; hold out whole songs.
 
-    With a single song, its last tenth is held out instead.
+    With `options.pitch_shift`, a training song's frames are spread over it and its copies
+    shifted by 1..pitch_shift semitones either way (held-out songs stay as they are). With a
+    single song, its last tenth is held out instead.
     """
     rng = np.random.default_rng(options.seed)
     order = rng.permutation(len(songs))
@@ -71,6 +74,7 @@ def collect_frames(songs: list[Path], config: ModelConfig, mel_basis: torch.Tens
     n_heldout = max(n_heldout, 1) if len(songs) >= 2 else 0
     heldout_songs = {songs[i] for i in order[:n_heldout]}
     train_parts, heldout_parts, skipped = [], [], []
+    trained_songs = 0
     for path in songs:
         on_song(path)
         try:
@@ -81,23 +85,55 @@ def collect_frames(songs: list[Path], config: ModelConfig, mel_basis: torch.Tens
         if len(song.samples) < config.window:
             skipped.append(AudioError("shorter than one analysis window", path))
             continue
-        centres = np.sort(rng.integers(0, len(song.samples), size=options.frames_per_song))
-        audio = torch.from_numpy(song.samples).to(device)
-        inputs = spectral_inputs(audio, torch.from_numpy(centres).to(device), config, mel_basis)
         if path in heldout_songs:
-            heldout_parts.append(inputs)
-        elif n_heldout == 0:
-            split = int(len(centres) * (1 - HELDOUT_FRACTION))
-            train_parts.append(inputs[:split])
-            heldout_parts.append(inputs[split:])
-        else:
-            train_parts.append(inputs)
+            heldout_parts.append(_sampled_inputs(song.samples, options.frames_per_song, rng,
+                                                 config, mel_basis, device))
+            continue
+        shifts = range(-options.pitch_shift, options.pitch_shift + 1)
+        per_version = max(1, options.frames_per_song // len(shifts))
+        trained_songs += 1
+        for shift in shifts:
+            samples = pitch_shifted(song.samples, config.sample_rate, shift)
+            inputs = _sampled_inputs(samples, per_version, rng, config, mel_basis, device)
+            if n_heldout == 0 and shift == 0:  # one song: its last tenth is held out
+                split = int(len(inputs) * (1 - HELDOUT_FRACTION))
+                train_parts.append(inputs[:split])
+                heldout_parts.append(inputs[split:])
+            elif n_heldout == 0:
+                train_parts.append(inputs[:int(len(inputs) * (1 - HELDOUT_FRACTION))])
+            else:
+                train_parts.append(inputs)
     if not train_parts or not heldout_parts:
         raise DavisError("not enough usable audio to train on "
                          f"({len(songs) - len(skipped)} of {len(songs)} files decoded)")
     return FrameSet(torch.cat(train_parts), torch.cat(heldout_parts),
-                    n_train_songs=len(train_parts),
+                    n_train_songs=trained_songs,
                     n_heldout_songs=len(heldout_parts), skipped=skipped)
+
+
+def _sampled_inputs(samples: np.ndarray, count: int, rng: np.random.Generator,
+                    config: ModelConfig, mel_basis: torch.Tensor | None,
+                    device: torch.device) -> torch.Tensor:
+    """The network inputs of `count` random windows of `samples`, in time order."""
+    centres = np.sort(rng.integers(0, len(samples), size=count))
+    audio = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).to(device)
+    return spectral_inputs(audio, torch.from_numpy(centres).to(device), config, mel_basis)
+
+
+def pitch_shifted(samples: np.ndarray, sample_rate: int, semitones: int) -> np.ndarray:
+    """The song played faster or slower by 2 ** (semitones / 12): every frequency moves by
+    that many semitones (and the tempo with it), a new key and register for the same music.
+
+    Trained on the 98 recorded songs, copies at -4..+4 semitones took the held-out
+    reconstruction from 0.80 to 0.70 x PCA's error, where more frames of the same songs
+    alone (0.80) only fit those songs better. Its features followed onsets less, so the
+    shipped model is trained without (README, feature quality).
+    """
+    if semitones == 0:
+        return samples
+    import soxr
+
+    return soxr.resample(samples, sample_rate, round(sample_rate / 2 ** (semitones / 12)))
 
 
 def set_input_normalisation(model: Autoencoder, train_inputs: torch.Tensor) -> None:
@@ -256,6 +292,7 @@ def train_and_save(songs: list[Path], output: Path, config: ModelConfig, options
         "frames_train": int(frames.train.shape[0]),
         "frames_heldout": int(frames.heldout.shape[0]),
         "heldout_songs": frames.n_heldout_songs,
+        "pitch_shift": options.pitch_shift,
         "epochs": report.epochs,
         "seed": options.seed,
         "device": device.type,

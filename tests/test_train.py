@@ -8,6 +8,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from encoder import DISTRIBUTION
 from encoder.features import Features
@@ -125,6 +126,37 @@ def test_few_frames_per_song(cli, training_songs, tmp_path):
                  "--frames-per-song", "8", "--device", "cpu")
     assert result.exit_code == 0, result.output
     assert read_metadata(output)["training"]["frames_train"] == 8
+
+
+def test_pitch_shift_moves_every_frequency_by_semitones():
+    from encoder.training import pitch_shifted
+
+    rate = 22050
+    tone = np.sin(2 * np.pi * 440.0 * np.arange(2 * rate) / rate).astype(np.float32)
+
+    def peak_hz(samples: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(samples[:rate] * np.hanning(rate)))
+        return float(np.argmax(spectrum))  # 1 Hz per bin over one second
+
+    assert pitch_shifted(tone, rate, 0) is tone
+    for semitones in (-4, -1, 3):
+        shifted = pitch_shifted(tone, rate, semitones)
+        assert abs(peak_hz(shifted) - 440.0 * 2 ** (semitones / 12)) <= 1.5
+        assert len(shifted) == pytest.approx(len(tone) / 2 ** (semitones / 12), rel=1e-3)
+
+
+def test_pitch_shifted_copies_share_the_frames_of_a_song(cli, training_songs, tmp_path):
+    output = tmp_path / "shifted.safetensors"
+    result = cli("train", *training_songs, "--output", output, "--epochs", "1",
+                 "--frames-per-song", "50", "--pitch-shift", "2", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    training = read_metadata(output)["training"]
+    # 3 training songs x 5 versions (-2..+2 semitones) x 10 frames; the held-out song: 50
+    assert (training["frames_train"], training["frames_heldout"]) == (150, 50)
+    assert training["pitch_shift"] == 2
+    bad = cli("train", *training_songs, "--output", tmp_path / "bad.safetensors",
+              "--pitch-shift", "-1")
+    assert bad.exit_code != 0 and "--pitch-shift" in bad.output
 
 
 def test_seed_architecture(cli, songs, tmp_path):
