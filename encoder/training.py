@@ -95,14 +95,11 @@ def collect_frames(songs: list[Path], config: ModelConfig, mel_basis: torch.Tens
         for shift in shifts:
             samples = pitch_shifted(song.samples, config.sample_rate, shift)
             inputs = _sampled_inputs(samples, per_version, rng, config, mel_basis, device)
-            if n_heldout == 0 and shift == 0:  # one song: its last tenth is held out
-                split = int(len(inputs) * (1 - HELDOUT_FRACTION))
-                train_parts.append(inputs[:split])
+            # one song: the last tenth of its own version is held out, and of copies unused
+            split = int(len(inputs) * (1 - HELDOUT_FRACTION)) if n_heldout == 0 else len(inputs)
+            train_parts.append(inputs[:split])
+            if n_heldout == 0 and shift == 0:
                 heldout_parts.append(inputs[split:])
-            elif n_heldout == 0:
-                train_parts.append(inputs[:int(len(inputs) * (1 - HELDOUT_FRACTION))])
-            else:
-                train_parts.append(inputs)
     if not train_parts or not heldout_parts:
         raise DavisError("not enough usable audio to train on "
                          f"({len(songs) - len(skipped)} of {len(songs)} files decoded)")

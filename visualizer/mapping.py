@@ -77,17 +77,15 @@ class ParameterTrack:
 
     def __init__(self, parameters: tuple[Parameter, ...], mapping: Mapping,
                  features: Features) -> None:
-        from encoder.pulses import pulse_envelope
-
         self.values_of = ParameterValues(parameters)
         self.fps = features.fps
+        n_frames = features.n_frames
         columns, shown = [], []
-        frames = np.arange(features.n_frames)
+        frames = np.arange(n_frames)
         events = None
         for parameter, feature in zip(parameters, mapping.permutation):
             if parameter.pulse > 0:
-                strength = features.jump_strength()[:, feature]
-                columns.append(pulse_envelope(strength, parameter.pulse, features.fps))
+                columns.append(features.pulses(parameter.pulse)[:, feature])
             else:
                 columns.append(features.blur(parameter.blur)[:, feature])
             if parameter.fps > 0:
@@ -97,7 +95,6 @@ class ParameterTrack:
                                          features.fps * MAX_HOLD_WAIT_S))
             else:
                 shown.append(frames)
-        n_frames = features.n_frames
         self._series = (np.stack(columns, axis=1).astype(np.float32) if columns
                         else np.zeros((n_frames, 0), dtype=np.float32))
         self._shown = (np.stack(shown, axis=1).astype(np.int64) if shown
@@ -168,7 +165,7 @@ class LiveParameterTrack:
                         for (kind, value), feature in self._sources])
         event = self.live.pulse(HOLD_EVENT_DECAY_S)[self._features] >= HOLD_EVENT_LEVEL
         due = self._stepped_at + self._interval
-        step = (~self._limited | np.isnan(self._held) | (time_s < self._stepped_at)
+        step = (~self._limited | (time_s < self._stepped_at)  # -inf at first: a step
                 | ((time_s >= due) & (event | (time_s >= due + self._wait))))
         self._held = np.where(step, now, self._held)
         self._stepped_at = np.where(step, time_s, self._stepped_at)

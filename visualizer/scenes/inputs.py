@@ -73,7 +73,6 @@ class SceneInputs:
     def __init__(self, features, samples=None) -> None:
         self.features = features
         self.samples = samples
-        self._pulses: np.ndarray | None = None
 
     def at(self, time_s: float, *, audio: bool) -> SceneInputsNow:
         features = self.features
@@ -81,10 +80,8 @@ class SceneInputs:
             now = np.full(N_FEATURES, RESTING_FEATURE, np.float32)
             pulses = np.zeros(N_FEATURES, np.float32)
         elif isinstance(features, Features):
-            if self._pulses is None:
-                self._pulses = features.pulses(SCENE_PULSE_S)
-            index = features.frame_index(time_s)
-            now, pulses = features.blur(1)[index], self._pulses[index]
+            index = features.frame_index(time_s)  # the song's pulses are computed once
+            now, pulses = features.blur(1)[index], features.pulses(SCENE_PULSE_S)[index]
         else:
             now, pulses = features.blur(1), features.pulse(SCENE_PULSE_S)
         rows = None
